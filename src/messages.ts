@@ -1,0 +1,94 @@
+// Everything that crosses a thread boundary, in one place: the coordinator and the workers share these.
+
+/** One URL for a worker to check. */
+export interface Job {
+  /** Physical line number in the input (1-based, counted across files). */
+  line: number;
+  /** The line as the user wrote it (trimmed); stored as `results.url`. */
+  text: string;
+  /** The absolute URL to request first. */
+  target: string;
+  /** Lower-case host name (no brackets for IPv6); routing key and `results.host`. */
+  host: string;
+  /** A bare host name: try https://host/ first, then http://host/ when HTTPS gets no answer. */
+  bare: boolean;
+}
+
+/** One redirect hop, kept in the `redirects` table. */
+export interface Hop {
+  url: string;
+  status: number;
+  location: string;
+}
+
+/** One row of `results` (column names are the schema's), plus the hops that led to it. */
+export interface ResultRow {
+  line: number;
+  url: string;
+  host: string | null;
+  outcome: Outcome;
+  status: number | null;
+  error_code: string | null;
+  error_message: string | null;
+  final_url: string | null;
+  redirects: number;
+  method: string | null;
+  attempts: number;
+  remote_ip: string | null;
+  content_type: string | null;
+  content_length: number | null;
+  elapsed_ms: number | null;
+  checked_at: number;
+  hops: Hop[] | null;
+}
+
+export type Outcome =
+  | 'response'
+  | 'invalid_url'
+  | 'dns_error'
+  | 'connect_refused'
+  | 'connect_timeout'
+  | 'connect_error'
+  | 'tls_error'
+  | 'timeout'
+  | 'protocol_error'
+  | 'too_many_redirects'
+  | 'blocked';
+
+/** What a worker needs to know to make requests; the same for every worker of a sweep. */
+export interface EngineConfig {
+  method: 'HEAD' | 'GET';
+  /** Requests in flight in one worker thread. */
+  concurrency: number;
+  /** Requests in flight per host (all of a host's URLs go to one worker). */
+  perHost: number;
+  timeoutMs: number;
+  connectTimeoutMs: number;
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+  retries: number;
+  /** Longest Retry-After that is honoured; a longer one ends the retries. */
+  retryAfterCapMs: number;
+  maxRedirects: number;
+  insecure: boolean;
+  /** Extra trusted CA certificates (PEM), added to Node's bundled roots. */
+  caPem: string | null;
+  headers: Record<string, string>;
+  userAgent: string;
+  /** DNS servers (`IP` or `IP:PORT`); empty means the system's configured servers, queried by c-ares. */
+  resolvers: string[];
+  /** Connect to these ports instead of the default ones (80, 443); used to sweep the simulated internet. */
+  portMap: Record<number, number>;
+}
+
+/** Coordinator → worker, over the worker's MessagePort. */
+export type ToWorker = { type: 'jobs'; jobs: Job[] } | { type: 'end' };
+
+/** Worker → coordinator. Results stream back as they complete, in small batches. */
+export type FromWorker = { type: 'results'; rows: ResultRow[] } | { type: 'done' };
+
+/** The task each Piscina worker runs for the whole sweep. */
+export interface WorkerTask {
+  port: import('node:worker_threads').MessagePort;
+  config: EngineConfig;
+}

@@ -1,0 +1,126 @@
+// The one place where a failure becomes an outcome. Decisions use `err.code` only, never message text.
+import type { Outcome } from './messages.js';
+
+/** Codes urlsweep itself raises (undici's and Node's own codes are used as they come). */
+export const Codes = {
+  deadline: 'URLSWEEP_DEADLINE',
+  tooManyRedirects: 'URLSWEEP_TOO_MANY_REDIRECTS',
+  redirectLoop: 'URLSWEEP_REDIRECT_LOOP',
+  invalidUrl: 'URLSWEEP_INVALID_URL',
+  unsupportedScheme: 'URLSWEEP_UNSUPPORTED_SCHEME',
+  lineTooLong: 'URLSWEEP_LINE_TOO_LONG',
+  binaryLine: 'URLSWEEP_BINARY_LINE',
+  workerLost: 'URLSWEEP_WORKER_LOST',
+} as const;
+
+const exact: Record<string, Outcome> = {
+  ECONNREFUSED: 'connect_refused',
+  UND_ERR_CONNECT_TIMEOUT: 'connect_timeout',
+  ETIMEDOUT: 'connect_timeout',
+  EHOSTUNREACH: 'connect_error',
+  EHOSTDOWN: 'connect_error',
+  ENETUNREACH: 'connect_error',
+  ENETDOWN: 'connect_error',
+  EADDRNOTAVAIL: 'connect_error',
+  EADDRINUSE: 'connect_error',
+  EACCES: 'connect_error',
+  EPERM: 'connect_error',
+  EMFILE: 'connect_error',
+  ENFILE: 'connect_error',
+  EPROTO: 'tls_error',
+  UND_ERR_HEADERS_TIMEOUT: 'timeout',
+  UND_ERR_BODY_TIMEOUT: 'timeout',
+  [Codes.deadline]: 'timeout',
+  ECONNRESET: 'protocol_error',
+  EPIPE: 'protocol_error',
+  UND_ERR_SOCKET: 'protocol_error',
+  UND_ERR_CLOSED: 'protocol_error',
+  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'protocol_error',
+  UND_ERR_REQ_CONTENT_LENGTH_MISMATCH: 'protocol_error',
+  UND_ERR_HEADERS_OVERFLOW: 'protocol_error',
+  UND_ERR_RESPONSE_EXCEEDED_MAX_SIZE: 'protocol_error',
+  UND_ERR_INFO: 'protocol_error',
+  [Codes.tooManyRedirects]: 'too_many_redirects',
+  [Codes.redirectLoop]: 'too_many_redirects',
+  [Codes.invalidUrl]: 'invalid_url',
+  [Codes.unsupportedScheme]: 'invalid_url',
+  [Codes.lineTooLong]: 'invalid_url',
+  [Codes.binaryLine]: 'invalid_url',
+  ERR_INVALID_URL: 'invalid_url',
+};
+
+/** Families of codes that share a prefix: OpenSSL's certificate and TLS codes, llhttp's parser codes. */
+const prefixes: Array<[string, Outcome]> = [
+  ['ERR_TLS_', 'tls_error'],
+  ['ERR_SSL_', 'tls_error'],
+  ['CERT_', 'tls_error'],
+  ['UNABLE_TO_', 'tls_error'],
+  ['DEPTH_ZERO_', 'tls_error'],
+  ['SELF_SIGNED_', 'tls_error'],
+  ['HOSTNAME_MISMATCH', 'tls_error'],
+  ['HPE_', 'protocol_error'],
+];
+
+/** Where a failure happened: a name-resolution failure is a `dns_error` whatever its code. */
+export type Phase = 'dns' | 'request';
+
+export function classify(code: string | undefined, phase: Phase = 'request'): Outcome {
+  if (phase === 'dns') return 'dns_error';
+  if (!code) return 'protocol_error';
+  const hit = exact[code];
+  if (hit) return hit;
+  for (const [prefix, outcome] of prefixes) if (code.startsWith(prefix)) return outcome;
+  // An unknown code from the socket layer: it ended the exchange without a valid response.
+  return 'protocol_error';
+}
+
+/** Failures worth another attempt: they often pass (timeouts, resets, overload). */
+const transientCodes = new Set([
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ETIMEDOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'ECONNRESET',
+  'EPIPE',
+  'UND_ERR_SOCKET',
+  'EADDRNOTAVAIL',
+  // c-ares: the server did not answer or failed, as opposed to "no such name".
+  'ETIMEOUT',
+  'ESERVFAIL',
+]);
+const transientStatuses = new Set([429, 502, 503, 504]);
+
+export function isTransientError(code: string | undefined): boolean {
+  return code !== undefined && transientCodes.has(code);
+}
+
+export function isTransientStatus(status: number): boolean {
+  return transientStatuses.has(status);
+}
+
+/** A bare host name falls back from HTTPS to HTTP when HTTPS got no answer at all. */
+export function isNoAnswer(outcome: Outcome): boolean {
+  return (
+    outcome === 'connect_refused' ||
+    outcome === 'connect_timeout' ||
+    outcome === 'connect_error' ||
+    outcome === 'tls_error'
+  );
+}
+
+/** An error with a stable code; urlsweep's own failures use these. */
+export class SweepError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A short human text for `error_message`: the first line, capped. */
+export function shortMessage(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  const first = text.split('\n', 1)[0] ?? '';
+  return first.length > 200 ? first.slice(0, 197) + '...' : first;
+}

@@ -1,0 +1,94 @@
+// Progress on stderr, as the user chose: a live bar on a terminal, a plain line every ten seconds
+// otherwise, or NDJSON events for programs. The sweep only emits snapshots; these decide how to show them.
+import cliProgress from 'cli-progress';
+import type { SweepListener } from '../sweep.js';
+import type { ProgressSnapshot } from '../sweepStats.js';
+import type { SweepSummary } from '../summary.js';
+import { count, duration } from './format.js';
+
+export type ProgressMode = 'auto' | 'bar' | 'log' | 'json' | 'none';
+
+export interface Reporter extends SweepListener {
+  /** Called once when the sweep ends (or fails), before the summary is printed. */
+  stop(summary: SweepSummary | null): void;
+}
+
+const LOG_EVERY_MS = 10_000;
+
+export function createReporter(mode: ProgressMode, out: NodeJS.WriteStream = process.stderr): Reporter {
+  const chosen = mode === 'auto' ? (out.isTTY ? 'bar' : 'log') : mode;
+  if (chosen === 'bar') return barReporter(out);
+  if (chosen === 'log') return logReporter(out);
+  if (chosen === 'json') return jsonReporter(out);
+  return { stop() {} };
+}
+
+function resumeNote(out: NodeJS.WritableStream): SweepListener['start'] {
+  return ({ resumedFrom, earlierRows }) => {
+    if (earlierRows > 0) out.write(`Resuming: ${count(earlierRows)} lines already recorded (checkpoint at line ${count(resumedFrom)}).\n`);
+  };
+}
+
+function describe(s: ProgressSnapshot): string {
+  return `${count(s.recorded + s.earlier)} done | ${count(s.rate)}/s | in flight ${count(s.inFlight)} | failures ${count(s.failures)}`;
+}
+
+function barReporter(out: NodeJS.WriteStream): Reporter {
+  const bar = new cliProgress.SingleBar(
+    {
+      stream: out,
+      format: '{bar} {percent} | {line} | ETA {eta_text}',
+      barsize: 24,
+      hideCursor: true,
+      clearOnComplete: false,
+      fps: 4,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    start: resumeNote(out),
+    progress(s) {
+      const payload = {
+        percent: s.fraction === null ? '  ?%' : `${(s.fraction * 100).toFixed(0).padStart(3)}%`,
+        line: describe(s),
+        eta_text: duration(s.etaMs),
+      };
+      const value = Math.round((s.fraction ?? 0) * 1000);
+      if (!started) {
+        bar.start(1000, value, payload);
+        started = true;
+      } else bar.update(value, payload);
+    },
+    stop() {
+      if (started) bar.stop();
+    },
+  };
+}
+
+function logReporter(out: NodeJS.WritableStream): Reporter {
+  let last = 0;
+  return {
+    start: resumeNote(out),
+    progress(s) {
+      if (s.elapsedMs - last < LOG_EVERY_MS) return;
+      last = s.elapsedMs;
+      const share = s.fraction === null ? '' : ` | ${(s.fraction * 100).toFixed(1)}% read, ETA ${duration(s.etaMs)}`;
+      out.write(`[${duration(s.elapsedMs)}] ${describe(s)}${share}\n`);
+    },
+    stop() {},
+  };
+}
+
+function jsonReporter(out: NodeJS.WritableStream): Reporter {
+  const emit = (event: object): void => {
+    out.write(JSON.stringify(event) + '\n');
+  };
+  return {
+    start: (info) => emit({ event: 'start', ...info }),
+    progress: (s) => emit({ event: 'progress', ...s, rate: Math.round(s.rate) }),
+    stop: (summary) => {
+      if (summary) emit({ event: 'summary', ...summary });
+    },
+  };
+}

@@ -1,0 +1,166 @@
+// The single writer: every result of a sweep goes through here into SQLite, in batched transactions
+// that also carry the checkpoint, so a committed checkpoint never points past a missing row.
+import Database from 'better-sqlite3';
+import type { ResultRow } from '../messages.js';
+import { INDEX_SQL, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+
+export type RunState = 'running' | 'finished' | 'interrupted' | 'failed';
+
+export interface Checkpoint {
+  line: number;
+  input: number;
+  offset: number;
+}
+
+export interface InputIdentity {
+  path: string;
+  size: number | null;
+}
+
+export interface PreviousSweep {
+  state: RunState;
+  inputs: InputIdentity[];
+  checkpoint: Checkpoint;
+  /** Rows already recorded above the checkpoint (lines finished out of order before a stop). */
+  rowsAboveCheckpoint: number;
+}
+
+export class StoreError extends Error {}
+
+export class ResultStore {
+  readonly db: Database.Database;
+  private runId = 0;
+  private readonly insertResult: Database.Statement;
+  private readonly insertHop: Database.Statement;
+  private readonly updateCheckpoint: Database.Statement;
+  private readonly writeBatchTx: (rows: ResultRow[], checkpoint: Checkpoint | null) => void;
+
+  constructor(readonly path: string) {
+    try {
+      this.db = new Database(path);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('busy_timeout = 5000');
+      this.db.pragma('cache_size = -65536'); // 64 MiB
+      const version = this.db.pragma('user_version', { simple: true }) as number;
+      if (version > SCHEMA_VERSION) {
+        throw new StoreError(`${path} was written by a newer urlsweep (schema ${version}, this one knows ${SCHEMA_VERSION})`);
+      }
+      if (version === 0 && this.hasForeignTables()) {
+        throw new StoreError(`${path} is an SQLite database but not a urlsweep one; choose another --db`);
+      }
+      this.db.exec(SCHEMA_SQL);
+      this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    } catch (err) {
+      throw asStoreError(err, path);
+    }
+    this.insertResult = this.db.prepare(
+      `INSERT OR REPLACE INTO results (line, url, host, outcome, status, error_code, error_message, final_url,
+         redirects, method, attempts, remote_ip, content_type, content_length, elapsed_ms, checked_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.insertHop = this.db.prepare(
+      'INSERT OR REPLACE INTO redirects (line, hop, url, status, location) VALUES (?, ?, ?, ?, ?)',
+    );
+    this.updateCheckpoint = this.db.prepare(
+      'UPDATE runs SET checkpoint_line = ?, checkpoint_input = ?, checkpoint_offset = ? WHERE id = ?',
+    );
+    this.writeBatchTx = this.db.transaction((rows: ResultRow[], checkpoint: Checkpoint | null) => {
+      for (const r of rows) {
+        this.insertResult.run(
+          r.line, r.url, r.host, r.outcome, r.status, r.error_code, r.error_message, r.final_url,
+          r.redirects, r.method, r.attempts, r.remote_ip, r.content_type, r.content_length, r.elapsed_ms, r.checked_at,
+        );
+        if (r.hops) r.hops.forEach((h, i) => this.insertHop.run(r.line, i + 1, h.url, h.status, h.location));
+      }
+      if (checkpoint) this.updateCheckpoint.run(checkpoint.line, checkpoint.input, checkpoint.offset, this.runId);
+    });
+  }
+
+  private hasForeignTables(): boolean {
+    const row = this.db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number };
+    return row.n > 0;
+  }
+
+  /** The sweep this database already holds, if any. */
+  previous(): PreviousSweep | null {
+    const run = this.db
+      .prepare('SELECT state, inputs, checkpoint_line, checkpoint_input, checkpoint_offset FROM runs ORDER BY id DESC LIMIT 1')
+      .get() as
+      | { state: RunState; inputs: string; checkpoint_line: number; checkpoint_input: number; checkpoint_offset: number }
+      | undefined;
+    if (!run) return null;
+    const above = this.db
+      .prepare('SELECT count(*) AS n FROM results WHERE line > ?')
+      .get(run.checkpoint_line) as { n: number };
+    return {
+      state: run.state,
+      inputs: JSON.parse(run.inputs) as InputIdentity[],
+      checkpoint: { line: run.checkpoint_line, input: run.checkpoint_input, offset: run.checkpoint_offset },
+      rowsAboveCheckpoint: above.n,
+    };
+  }
+
+  /** Lines above the checkpoint that already have a row: a resumed sweep skips them. */
+  linesAbove(line: number): Set<number> {
+    const rows = this.db.prepare('SELECT line FROM results WHERE line > ?').pluck().all(line) as number[];
+    return new Set(rows);
+  }
+
+  /** Discards the earlier sweep (`--fresh`). */
+  clear(): void {
+    this.db.exec('DELETE FROM redirects; DELETE FROM results; DELETE FROM runs;');
+  }
+
+  beginRun(inputs: InputIdentity[], options: object, version: string, from: Checkpoint): void {
+    const info = this.db
+      .prepare(
+        `INSERT INTO runs (started_at, state, inputs, options, checkpoint_line, checkpoint_input, checkpoint_offset, urlsweep_version)
+         VALUES (?, 'running', ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(Date.now(), JSON.stringify(inputs), JSON.stringify(options), from.line, from.input, from.offset, version);
+    this.runId = Number(info.lastInsertRowid);
+  }
+
+  /** One transaction: the rows and the checkpoint they complete. */
+  write(rows: ResultRow[], checkpoint: Checkpoint | null): void {
+    try {
+      this.writeBatchTx(rows, checkpoint);
+    } catch (err) {
+      throw asStoreError(err, this.path);
+    }
+  }
+
+  endRun(state: RunState): void {
+    this.db.prepare('UPDATE runs SET state = ?, ended_at = ? WHERE id = ?').run(state, Date.now(), this.runId);
+  }
+
+  buildIndexes(): void {
+    this.db.exec(INDEX_SQL);
+  }
+
+  close(): void {
+    if (this.db.open) {
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+      this.db.close();
+    }
+  }
+}
+
+/** SQLite's failures, said in the user's terms. */
+function asStoreError(err: unknown, path: string): Error {
+  if (err instanceof StoreError) return err;
+  const code = (err as { code?: string }).code ?? '';
+  const reason: Record<string, string> = {
+    SQLITE_NOTADB: 'is not an SQLite database',
+    SQLITE_CORRUPT: 'is corrupt',
+    SQLITE_FULL: 'cannot grow: the disk is full',
+    SQLITE_READONLY: 'is read-only',
+    SQLITE_CANTOPEN: 'cannot be opened (does its folder exist, and may it be written?)',
+    SQLITE_BUSY: 'is locked by another process',
+    SQLITE_IOERR: 'could not be read or written (I/O error)',
+  };
+  const hit = Object.keys(reason).find((k) => code === k || code.startsWith(k + '_'));
+  if (!hit) return err as Error;
+  return new StoreError(`database ${path} ${reason[hit]} (${code})`);
+}

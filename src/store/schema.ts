@@ -1,0 +1,54 @@
+// The database layout: one database file holds one sweep. Column names are the user-facing contract.
+
+/** Bumped whenever the layout changes; kept in SQLite's `PRAGMA user_version`. */
+export const SCHEMA_VERSION = 1;
+
+export const SCHEMA_SQL = `
+CREATE TABLE IF NOT EXISTS runs (
+  id                INTEGER PRIMARY KEY,
+  started_at        INTEGER NOT NULL,          -- unix ms
+  ended_at          INTEGER,                   -- unix ms; NULL while running or after a crash
+  state             TEXT NOT NULL,             -- running | finished | interrupted | failed
+  inputs            TEXT NOT NULL,             -- JSON: the input identity
+  options           TEXT NOT NULL,             -- JSON: the options of this run
+  checkpoint_line   INTEGER NOT NULL DEFAULT 0, -- every input line up to here has its row
+  checkpoint_input  INTEGER NOT NULL DEFAULT 0, -- which input file the next line comes from
+  checkpoint_offset INTEGER NOT NULL DEFAULT 0, -- byte offset in that file after checkpoint_line (-1: unknown)
+  urlsweep_version  TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS results (
+  line           INTEGER PRIMARY KEY,  -- 1-based physical line in the input, across files
+  url            TEXT NOT NULL,        -- the line as written
+  host           TEXT,
+  outcome        TEXT NOT NULL,        -- response | invalid_url | dns_error | connect_refused | ...
+  status         INTEGER,              -- final HTTP status when outcome = 'response'
+  error_code     TEXT,                 -- precise code: ENOTFOUND, UND_ERR_HEADERS_TIMEOUT, CERT_HAS_EXPIRED, ...
+  error_message  TEXT,
+  final_url      TEXT,                 -- the URL that gave the final answer (after redirects)
+  redirects      INTEGER NOT NULL DEFAULT 0,
+  method         TEXT,                 -- the method of the final request (HEAD, or GET after a fallback)
+  attempts       INTEGER NOT NULL DEFAULT 0,
+  remote_ip      TEXT,
+  content_type   TEXT,
+  content_length INTEGER,              -- from the header, or the bytes read with GET
+  elapsed_ms     REAL,                 -- from the first request's start, redirects and retries included
+  checked_at     INTEGER NOT NULL      -- unix ms
+);
+
+CREATE TABLE IF NOT EXISTS redirects (
+  line     INTEGER NOT NULL,           -- results.line
+  hop      INTEGER NOT NULL,           -- 1 for the first redirect
+  url      TEXT NOT NULL,              -- the URL that answered with a redirect
+  status   INTEGER NOT NULL,
+  location TEXT NOT NULL,              -- where it pointed (absolute)
+  PRIMARY KEY (line, hop)
+) WITHOUT ROWID;
+`;
+
+/** Built when the sweep ends: secondary indexes would slow every insert of a 100M-row sweep. */
+export const INDEX_SQL = `
+CREATE INDEX IF NOT EXISTS results_outcome ON results(outcome);
+CREATE INDEX IF NOT EXISTS results_host ON results(host);
+CREATE INDEX IF NOT EXISTS results_status ON results(status);
+`;

@@ -1,0 +1,48 @@
+// The end-of-sweep summary: counts over the whole database (a resumed sweep included), latency and
+// rate of this run.
+import type { ResultStore } from './store/resultStore.js';
+import type { SweepStats } from './sweepStats.js';
+
+export interface SweepSummary {
+  db: string;
+  /** The database already held a finished sweep of this input: nothing was done. */
+  alreadyComplete: boolean;
+  /** Rows in the database. */
+  total: number;
+  /** Rows recorded by this run. */
+  recorded: number;
+  byOutcome: Record<string, number>;
+  /** `2xx`, `3xx`, … for responses. */
+  byStatusClass: Record<string, number>;
+  /** Response latency of this run, ms; null when it had none. */
+  latency: { p50: number | null; p90: number | null; p99: number | null };
+  elapsedMs: number;
+  /** Rows recorded per second by this run. */
+  rate: number;
+}
+
+export function summarize(store: ResultStore, stats: SweepStats | null, elapsedMs: number, alreadyComplete: boolean): SweepSummary {
+  const byOutcome: Record<string, number> = {};
+  let total = 0;
+  for (const r of store.db.prepare('SELECT outcome, count(*) AS n FROM results GROUP BY outcome ORDER BY n DESC').all() as Array<{ outcome: string; n: number }>) {
+    byOutcome[r.outcome] = r.n;
+    total += r.n;
+  }
+  const byStatusClass: Record<string, number> = {};
+  const classes = store.db
+    .prepare(`SELECT (status / 100) || 'xx' AS class, count(*) AS n FROM results WHERE outcome = 'response' GROUP BY status / 100 ORDER BY class`)
+    .all() as Array<{ class: string; n: number }>;
+  for (const r of classes) byStatusClass[r.class] = r.n;
+  const h = stats?.latency;
+  return {
+    db: store.path,
+    alreadyComplete,
+    total,
+    recorded: stats?.recorded ?? 0,
+    byOutcome,
+    byStatusClass,
+    latency: { p50: h?.percentile(0.5) ?? null, p90: h?.percentile(0.9) ?? null, p99: h?.percentile(0.99) ?? null },
+    elapsedMs,
+    rate: elapsedMs > 0 && stats ? (stats.recorded * 1000) / elapsedMs : 0,
+  };
+}

@@ -1,0 +1,193 @@
+// The coordinator: streams the input, validates and routes each line, feeds the workers, records every
+// result with its checkpoint, and reports progress. Everything the CLI's `run` does is this call.
+import { resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { readLines, ReadProgress, type InputLine } from './input/lineReader.js';
+import { parseLine } from './input/parseLine.js';
+import type { Job, ResultRow } from './messages.js';
+import { shardOf } from './route.js';
+import { CheckpointTracker } from './checkpoint.js';
+import { ResultStore, type Checkpoint, type InputIdentity } from './store/resultStore.js';
+import { BatchWriter } from './store/batchWriter.js';
+import { WorkerPool } from './workerPool.js';
+import { SweepStats, type ProgressSnapshot } from './sweepStats.js';
+import { engineConfig, recordedOptions, type SweepOptions } from './sweepOptions.js';
+import { summarize, type SweepSummary } from './summary.js';
+import { VERSION } from './version.js';
+
+/** A problem with what the user asked for, said plainly (the CLI prints it without a stack trace). */
+export class UsageError extends Error {}
+
+export interface SweepListener {
+  /** About once a second while the sweep runs. */
+  progress?(snapshot: ProgressSnapshot): void;
+  /** Once, before the first request: whether this run resumes an earlier one. */
+  start?(info: { resumedFrom: number; earlierRows: number }): void;
+}
+
+const PROGRESS_MS = 1000;
+
+export async function runSweep(options: SweepOptions, listener: SweepListener = {}): Promise<SweepSummary> {
+  const identity = inputIdentity(options.inputs);
+  const store = new ResultStore(options.db);
+  try {
+    let previous = store.previous();
+    if (previous && options.fresh) {
+      store.clear();
+      previous = null;
+    }
+    if (previous && !sameInputs(previous.inputs, identity)) {
+      throw new UsageError(
+        `${options.db} holds a sweep of other input (${describe(previous.inputs)}); ` +
+          `use another --db, or --fresh to discard that sweep`,
+      );
+    }
+    if (previous?.state === 'finished') return summarize(store, null, 0, true);
+
+    const from: Checkpoint = previous?.checkpoint ?? { line: 0, input: 0, offset: 0 };
+    const alreadyRecorded = previous ? store.linesAbove(from.line) : new Set<number>();
+    const earlierRows = previous ? from.line + alreadyRecorded.size : 0;
+    store.beginRun(identity, recordedOptions(options), VERSION, from);
+    listener.start?.({ resumedFrom: from.line, earlierRows });
+    const stats = await sweepLines(options, store, from, alreadyRecorded, earlierRows, listener);
+    store.endRun('finished');
+    store.buildIndexes();
+    return summarize(store, stats, Date.now() - stats.startedAt, false);
+  } finally {
+    store.close();
+  }
+}
+
+async function sweepLines(
+  options: SweepOptions,
+  store: ResultStore,
+  from: Checkpoint,
+  alreadyRecorded: Set<number>,
+  earlierRows: number,
+  listener: SweepListener,
+): Promise<SweepStats> {
+  const stats = new SweepStats();
+  const checkpoint = new CheckpointTracker(from);
+  const writer = new BatchWriter(store, checkpoint);
+  const record = (row: ResultRow): void => {
+    stats.add(row);
+    writer.add(row);
+    checkpoint.complete(row.line);
+  };
+  const window = Math.max(64, Math.ceil(options.concurrency / options.threads) * 2);
+  const pool = new WorkerPool(options.threads, engineConfig(options), window, (rows) => rows.forEach(record));
+  const progress = new ReadProgress(options.inputs);
+  const reporter = startProgress(stats, pool, progress, earlierRows, listener);
+  try {
+    for await (const lines of readLines(options.inputs, progress, from)) {
+      for (const input of lines) {
+        if (input.line <= from.line) continue;
+        checkpoint.read(input.line, input.input, input.offsetAfter);
+        if (alreadyRecorded.has(input.line)) {
+          checkpoint.complete(input.line);
+          continue;
+        }
+        const wait = route(input, options, pool, record, checkpoint);
+        if (wait) {
+          pool.flush();
+          await wait;
+        }
+        if (writer.error) throw writer.error;
+      }
+      pool.flush();
+    }
+    await pool.finish();
+  } catch (err) {
+    await pool.destroy();
+    throw err;
+  } finally {
+    reporter.stop();
+    writer.close();
+  }
+  if (writer.error) throw writer.error;
+  return stats;
+}
+
+/** One line: no row (blank, comment), an `invalid_url` row at once, or a URL sent to its host's worker. */
+function route(
+  input: InputLine,
+  options: SweepOptions,
+  pool: WorkerPool,
+  record: (row: ResultRow) => void,
+  checkpoint: CheckpointTracker,
+): Promise<void> | undefined {
+  if (input.text === null) {
+    const message = input.problem === 'too_long' ? 'line too long' : 'not text (binary or invalid UTF-8)';
+    record(invalidRow(input.line, input.preview ?? '', input.problem === 'too_long' ? 'URLSWEEP_LINE_TOO_LONG' : 'URLSWEEP_BINARY_LINE', message));
+    return undefined;
+  }
+  const parsed = parseLine(input.text);
+  if (parsed.kind === 'skip') {
+    checkpoint.complete(input.line);
+    return undefined;
+  }
+  if (parsed.kind === 'invalid') {
+    record(invalidRow(input.line, input.text.trim().slice(0, 2048), parsed.code, parsed.message));
+    return undefined;
+  }
+  const job: Job = { line: input.line, text: input.text.trim(), target: parsed.target, host: parsed.host, bare: parsed.bare };
+  return pool.submit(shardOf(parsed.host, options.threads), job);
+}
+
+function invalidRow(line: number, url: string, code: string, message: string): ResultRow {
+  return {
+    line, url, host: null, outcome: 'invalid_url', status: null, error_code: code, error_message: message,
+    final_url: null, redirects: 0, method: null, attempts: 0, remote_ip: null, content_type: null,
+    content_length: null, elapsed_ms: null, checked_at: Date.now(), hops: null,
+  };
+}
+
+function startProgress(
+  stats: SweepStats,
+  pool: WorkerPool,
+  read: ReadProgress,
+  earlier: number,
+  listener: SweepListener,
+): { stop(): void } {
+  if (!listener.progress) return { stop() {} };
+  const recent: Array<{ at: number; recorded: number }> = [{ at: Date.now(), recorded: 0 }];
+  const timer = setInterval(() => {
+    const now = Date.now();
+    recent.push({ at: now, recorded: stats.recorded });
+    if (recent.length > 6) recent.shift();
+    const first = recent[0]!;
+    const rate = now > first.at ? ((stats.recorded - first.recorded) * 1000) / (now - first.at) : 0;
+    const elapsedMs = now - stats.startedAt;
+    const fraction = read.fraction;
+    listener.progress!({
+      recorded: stats.recorded,
+      earlier,
+      failures: stats.failures,
+      inFlight: pool.inFlight,
+      elapsedMs,
+      rate,
+      fraction,
+      etaMs: fraction && fraction > 0.001 ? (elapsedMs * (1 - fraction)) / fraction : null,
+    });
+  }, PROGRESS_MS);
+  return { stop: () => clearInterval(timer) };
+}
+
+function inputIdentity(inputs: string[]): InputIdentity[] {
+  return inputs.map((path) => {
+    if (path === '-') return { path: '-', size: null };
+    try {
+      return { path: resolve(path), size: statSync(path).size };
+    } catch (err) {
+      throw new UsageError(`cannot read input ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+    }
+  });
+}
+
+function sameInputs(a: InputIdentity[], b: InputIdentity[]): boolean {
+  return a.length === b.length && a.every((x, i) => x.path === b[i]!.path && x.size === b[i]!.size);
+}
+
+function describe(inputs: InputIdentity[]): string {
+  return inputs.map((i) => i.path).join(', ');
+}

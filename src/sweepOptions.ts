@@ -1,0 +1,82 @@
+// The options of a sweep as the library takes them; the CLI only turns argv into this.
+import { availableParallelism } from 'node:os';
+import type { EngineConfig } from './messages.js';
+import { VERSION } from './version.js';
+
+export interface SweepOptions {
+  /** Paths of the inputs in order; `-` is stdin; `.gz` files are decompressed. */
+  inputs: string[];
+  /** The database file. */
+  db: string;
+  /** Discard the database's earlier sweep instead of refusing or resuming. */
+  fresh: boolean;
+  threads: number;
+  /** Requests in flight across all threads. */
+  concurrency: number;
+  perHost: number;
+  method: 'HEAD' | 'GET';
+  timeoutMs: number;
+  connectTimeoutMs: number;
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+  retries: number;
+  maxRedirects: number;
+  insecure: boolean;
+  caPem: string | null;
+  headers: Record<string, string>;
+  userAgent: string;
+  resolvers: string[];
+  portMap: Record<number, number>;
+}
+
+export const DEFAULT_USER_AGENT = `urlsweep/${VERSION} (URL checker; +https://www.npmjs.com/package/urlsweep)`;
+
+export function defaultOptions(): Omit<SweepOptions, 'inputs'> {
+  return {
+    db: 'urlsweep.db',
+    fresh: false,
+    threads: availableParallelism(),
+    concurrency: 512,
+    perHost: 8,
+    method: 'HEAD',
+    timeoutMs: 30_000,
+    connectTimeoutMs: 10_000,
+    headersTimeoutMs: 15_000,
+    bodyTimeoutMs: 15_000,
+    retries: 2,
+    maxRedirects: 10,
+    insecure: false,
+    caPem: null,
+    headers: {},
+    userAgent: DEFAULT_USER_AGENT,
+    resolvers: [],
+    portMap: {},
+  };
+}
+
+export function engineConfig(o: SweepOptions): EngineConfig {
+  return {
+    method: o.method,
+    concurrency: Math.max(1, Math.ceil(o.concurrency / o.threads)),
+    perHost: o.perHost,
+    timeoutMs: o.timeoutMs,
+    connectTimeoutMs: o.connectTimeoutMs,
+    headersTimeoutMs: o.headersTimeoutMs,
+    bodyTimeoutMs: o.bodyTimeoutMs,
+    retries: o.retries,
+    retryAfterCapMs: Math.min(60_000, o.timeoutMs),
+    maxRedirects: o.maxRedirects,
+    insecure: o.insecure,
+    caPem: o.caPem,
+    headers: o.headers,
+    userAgent: o.userAgent,
+    resolvers: o.resolvers,
+    portMap: o.portMap,
+  };
+}
+
+/** What is kept in `runs.options`: everything but secrets-prone header values and the CA itself. */
+export function recordedOptions(o: SweepOptions): object {
+  const { caPem, headers, inputs: _inputs, ...rest } = o;
+  return { ...rest, ca: caPem ? 'custom' : null, headers: Object.keys(headers) };
+}

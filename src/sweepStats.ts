@@ -1,0 +1,39 @@
+// Running counts of a sweep, for the progress display and the final summary.
+import type { Outcome, ResultRow } from './messages.js';
+import { LatencyHistogram } from './latencyHistogram.js';
+
+export class SweepStats {
+  readonly startedAt = Date.now();
+  /** Rows recorded by this run. */
+  recorded = 0;
+  /** Rows recorded by this run that are not an HTTP response. */
+  failures = 0;
+  readonly byOutcome = new Map<Outcome, number>();
+  /** Responses' elapsed times. */
+  readonly latency = new LatencyHistogram();
+
+  add(row: ResultRow): void {
+    this.recorded++;
+    this.byOutcome.set(row.outcome, (this.byOutcome.get(row.outcome) ?? 0) + 1);
+    if (row.outcome === 'response') {
+      if (row.elapsed_ms !== null) this.latency.add(row.elapsed_ms);
+    } else if (row.outcome !== 'invalid_url') this.failures++;
+  }
+}
+
+/** What progress reporters are shown, about once a second. */
+export interface ProgressSnapshot {
+  /** Rows recorded by this run. */
+  recorded: number;
+  /** Rows the database held before this run (a resumed sweep). */
+  earlier: number;
+  failures: number;
+  inFlight: number;
+  elapsedMs: number;
+  /** URLs/s over the last few seconds. */
+  rate: number;
+  /** Share of the input bytes read, or null when unknown (stdin). */
+  fraction: number | null;
+  /** Estimated time left, from the share of input read; null when unknown. */
+  etaMs: number | null;
+}

@@ -1,0 +1,103 @@
+// One HTTP request/response over undici's low-level dispatch: no stream objects, the body is drained by
+// counting its bytes (never buffered), so the connection goes back to the pool for keep-alive.
+import type { Dispatcher } from 'undici';
+import type { Deadline } from './deadline.js';
+
+export interface Answer {
+  status: number;
+  contentType: string | null;
+  contentLength: number | null;
+  location: string | null;
+  retryAfter: string | null;
+  /** Body bytes read (0 for HEAD). */
+  bodyBytes: number;
+}
+
+export interface ExchangeRequest {
+  url: URL;
+  method: 'HEAD' | 'GET';
+  headers: Record<string, string>;
+  headersTimeout: number;
+  bodyTimeout: number;
+}
+
+export function exchange(agent: Dispatcher, req: ExchangeRequest, deadline: Deadline): Promise<Answer> {
+  return new Promise<Answer>((resolve, reject) => {
+    let settled = false;
+    let abort: ((reason: Error) => void) | null = null;
+    const answer: Answer = { status: 0, contentType: null, contentLength: null, location: null, retryAfter: null, bodyBytes: 0 };
+
+    const settle = (err: Error | null): void => {
+      if (settled) return;
+      settled = true;
+      deadline.onExpire = null;
+      if (err) reject(err);
+      else resolve(answer);
+    };
+    // The deadline may pass before undici hands us an abort function (still connecting): answer at once,
+    // and abort the request as soon as it starts.
+    deadline.onExpire = (err) => {
+      if (abort) abort(err);
+      settle(err);
+    };
+
+    const handler: Dispatcher.DispatchHandler = {
+      onConnect(abortRequest: (err?: Error) => void) {
+        if (settled) abortRequest(deadline.error());
+        else abort = abortRequest;
+      },
+      onHeaders(status: number, raw: Buffer[]) {
+        answer.status = status;
+        for (let i = 0; i < raw.length; i += 2) readHeader(answer, raw[i]!, raw[i + 1]!);
+        return true;
+      },
+      onData(chunk: Buffer) {
+        answer.bodyBytes += chunk.length;
+        return true;
+      },
+      onComplete() {
+        settle(null);
+      },
+      onError(err: Error) {
+        settle(err);
+      },
+    } as Dispatcher.DispatchHandler;
+
+    agent.dispatch(
+      {
+        origin: req.url.origin,
+        path: req.url.pathname + req.url.search,
+        method: req.method,
+        headers: req.headers,
+        headersTimeout: req.headersTimeout,
+        bodyTimeout: req.bodyTimeout,
+        // undici closes the connection after every HEAD by default (in case a server sends a body anyway);
+        // that costs a new connection per URL, several times slower. Keep it alive: a server that does send
+        // a body breaks only the next exchange on that connection, which fails as a protocol error.
+        reset: false,
+      },
+      handler,
+    );
+  });
+}
+
+/** Only the headers the results need; names compared by length first, most headers are skipped cheaply. */
+function readHeader(answer: Answer, rawName: Buffer, rawValue: Buffer): void {
+  switch (rawName.length) {
+    case 8:
+      if (rawName.toString('latin1').toLowerCase() === 'location') answer.location = rawValue.toString('latin1');
+      break;
+    case 11:
+      if (rawName.toString('latin1').toLowerCase() === 'retry-after') answer.retryAfter = rawValue.toString('latin1');
+      break;
+    case 12:
+      if (rawName.toString('latin1').toLowerCase() === 'content-type') answer.contentType = rawValue.toString('latin1');
+      break;
+    case 14:
+      if (rawName.toString('latin1').toLowerCase() === 'content-length') {
+        const n = Number(rawValue.toString('latin1'));
+        answer.contentLength = Number.isSafeInteger(n) && n >= 0 ? n : null;
+      }
+      break;
+  }
+}

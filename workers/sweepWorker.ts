@@ -1,0 +1,63 @@
+// The Piscina task each worker thread runs for the whole sweep: URLs arrive in batches over a
+// MessagePort, results go back in small batches as they complete (never waiting for a whole batch).
+import type { MessagePort } from 'node:worker_threads';
+import type { FromWorker, ResultRow, ToWorker, WorkerTask } from '../src/messages.js';
+import { createAgent } from './agent.js';
+import { checkUrl, type CheckContext } from './checkUrl.js';
+import { HostResolver } from './resolver.js';
+import { Scheduler } from './scheduler.js';
+
+/** Results are sent when this many are ready, or after FLUSH_MS, whichever comes first. */
+const FLUSH_ROWS = 256;
+const FLUSH_MS = 20;
+
+export default async function sweepWorker({ port, config }: WorkerTask): Promise<void> {
+  const resolver = new HostResolver({ servers: config.resolvers });
+  const agent = createAgent(config, resolver);
+  const ctx: CheckContext = { agent, resolver, config, headers: { 'user-agent': config.userAgent, ...config.headers } };
+  const outbox = new Outbox(port);
+  const scheduler = new Scheduler(config.concurrency, config.perHost, (job) => checkUrl(job, ctx), (row) => outbox.add(row));
+
+  await new Promise<void>((resolve) => {
+    let ended = false;
+    const maybeDone = (): void => {
+      if (ended && scheduler.idle) resolve();
+    };
+    outbox.afterFlush = maybeDone;
+    port.on('message', (msg: ToWorker) => {
+      if (msg.type === 'jobs') scheduler.add(msg.jobs);
+      else if (msg.type === 'end') {
+        ended = true;
+        maybeDone();
+      }
+    });
+  });
+  outbox.flush();
+  port.postMessage({ type: 'done' } satisfies FromWorker);
+  port.close();
+  await agent.close();
+}
+
+class Outbox {
+  private rows: ResultRow[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  afterFlush: () => void = () => {};
+
+  constructor(private readonly port: MessagePort) {}
+
+  add(row: ResultRow): void {
+    this.rows.push(row);
+    if (this.rows.length >= FLUSH_ROWS) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
+  }
+
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.rows.length > 0) {
+      this.port.postMessage({ type: 'results', rows: this.rows } satisfies FromWorker);
+      this.rows = [];
+    }
+    this.afterFlush();
+  }
+}
