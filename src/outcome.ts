@@ -4,19 +4,20 @@ import type { Outcome } from './messages.js';
 /** Codes urlsweep itself raises (undici's and Node's own codes are used as they come). */
 export const Codes = {
   deadline: 'URLSWEEP_DEADLINE',
+  connectDeadline: 'URLSWEEP_CONNECT_DEADLINE',
   tooManyRedirects: 'URLSWEEP_TOO_MANY_REDIRECTS',
   redirectLoop: 'URLSWEEP_REDIRECT_LOOP',
   invalidUrl: 'URLSWEEP_INVALID_URL',
   unsupportedScheme: 'URLSWEEP_UNSUPPORTED_SCHEME',
   lineTooLong: 'URLSWEEP_LINE_TOO_LONG',
   binaryLine: 'URLSWEEP_BINARY_LINE',
-  workerLost: 'URLSWEEP_WORKER_LOST',
 } as const;
 
 const exact: Record<string, Outcome> = {
   ECONNREFUSED: 'connect_refused',
   UND_ERR_CONNECT_TIMEOUT: 'connect_timeout',
   ETIMEDOUT: 'connect_timeout',
+  [Codes.connectDeadline]: 'connect_timeout',
   EHOSTUNREACH: 'connect_error',
   EHOSTDOWN: 'connect_error',
   ENETUNREACH: 'connect_error',
@@ -61,11 +62,17 @@ const prefixes: Array<[string, Outcome]> = [
   ['HPE_', 'protocol_error'],
 ];
 
-/** Where a failure happened: a name-resolution failure is a `dns_error` whatever its code. */
-export type Phase = 'dns' | 'request';
+/**
+ * Where a failure happened: a name-resolution failure is a `dns_error` whatever its code; a reset or
+ * close before the connection was up (TCP and TLS) is the host refusing the connection attempt.
+ */
+export type Phase = 'dns' | 'connect' | 'request';
+
+const closedCodes = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
 
 export function classify(code: string | undefined, phase: Phase = 'request'): Outcome {
   if (phase === 'dns') return 'dns_error';
+  if (phase === 'connect' && code && closedCodes.has(code)) return 'connect_refused';
   if (!code) return 'protocol_error';
   const hit = exact[code];
   if (hit) return hit;
@@ -106,6 +113,18 @@ export function isNoAnswer(outcome: Outcome): boolean {
     outcome === 'connect_error' ||
     outcome === 'tls_error'
   );
+}
+
+/**
+ * The code of a caught error. undici's HTTPParserError comes without one (it looks its code up in the
+ * wrong table), so it gets a stable code of the llhttp family here; errors are told apart by code or
+ * class name, never by message text.
+ */
+export function codeOf(err: unknown): string {
+  const e = err as { code?: unknown; name?: unknown } | null;
+  if (typeof e?.code === 'string' && e.code) return e.code;
+  if (e?.name === 'HTTPParserError') return 'HPE_INVALID_RESPONSE';
+  return typeof e?.name === 'string' && e.name !== 'Error' ? e.name : 'UNKNOWN';
 }
 
 /** An error with a stable code; urlsweep's own failures use these. */

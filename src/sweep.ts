@@ -74,7 +74,8 @@ async function sweepLines(
     writer.add(row);
     checkpoint.complete(row.line);
   };
-  const window = Math.max(64, Math.ceil(options.concurrency / options.threads) * 2);
+  // Enough outstanding URLs per worker that it never starves between credits, yet bounded.
+  const window = Math.max(2048, Math.ceil(options.concurrency / options.threads) * 2);
   const pool = new WorkerPool(options.threads, engineConfig(options), window, (rows) => rows.forEach(record));
   const progress = new ReadProgress(options.inputs);
   const reporter = startProgress(stats, pool, progress, earlierRows, listener);

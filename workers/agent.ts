@@ -1,6 +1,6 @@
 // The undici Agent of one worker thread: connections per origin capped at the per-host limit, names
 // resolved through our c-ares resolver, TLS trust as the user chose, and an optional port map.
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates } from 'node:tls';
 import { Agent, buildConnector } from 'undici';
 import type { EngineConfig } from '../src/messages.js';
 import type { HostResolver } from './resolver.js';
@@ -9,7 +9,8 @@ export function createAgent(config: EngineConfig, resolver: HostResolver): Agent
   const connector = buildConnector({
     timeout: config.connectTimeoutMs,
     rejectUnauthorized: !config.insecure,
-    ...(config.caPem ? { ca: [...rootCertificates, config.caPem] } : {}),
+    // One TLS context for every connection: built per connection, it re-parses every root certificate.
+    ...({ secureContext: createSecureContext(config.caPem ? { ca: [...rootCertificates, config.caPem] } : {}) } as object),
     // Passed through to net.connect / tls.connect.
     ...({ lookup: resolver.lookup } as object),
   });

@@ -2,9 +2,9 @@
 // retries with back-off, the bare-host HTTPS→HTTP fallback, all under one total deadline.
 import type { Dispatcher } from 'undici';
 import type { EngineConfig, Hop, Job, ResultRow } from '../src/messages.js';
-import { Codes, classify, isNoAnswer, isTransientError, isTransientStatus, shortMessage, type Phase } from '../src/outcome.js';
+import { Codes, classify, codeOf, isNoAnswer, isTransientError, isTransientStatus, shortMessage, type Phase } from '../src/outcome.js';
 import { Deadline } from './deadline.js';
-import { exchange, type Answer } from './exchange.js';
+import { exchange, ExchangeError, type Answer } from './exchange.js';
 import type { HostResolver } from './resolver.js';
 
 export interface CheckContext {
@@ -48,7 +48,7 @@ export async function checkUrl(job: Job, ctx: CheckContext): Promise<ResultRow> 
   let result: Success | Failure;
   try {
     result = await withRetries(trail.url, ctx, deadline, trail);
-    if (job.bare && result instanceof Failure && result.phase !== 'dns' && isNoAnswer(classify(result.code)) && !deadline.expired) {
+    if (job.bare && result instanceof Failure && isNoAnswer(classify(result.code, result.phase)) && !deadline.expired) {
       const plain = new URL(job.target);
       plain.protocol = 'http:';
       trail.hops = [];
@@ -118,7 +118,7 @@ async function request(url: URL, method: 'HEAD' | 'GET', ctx: CheckContext, dead
   try {
     trail.remoteIp = (await ctx.resolver.resolve(host)).address;
   } catch (err) {
-    return new Failure((err as NodeJS.ErrnoException).code ?? 'EDNS', shortMessage(err), 'dns');
+    return new Failure(codeOf(err), shortMessage(err), 'dns');
   }
   if (deadline.expired) return new Failure(Codes.deadline, shortMessage(deadline.error()), 'request');
   const { config } = ctx;
@@ -129,7 +129,8 @@ async function request(url: URL, method: 'HEAD' | 'GET', ctx: CheckContext, dead
       deadline,
     );
   } catch (err) {
-    return new Failure((err as NodeJS.ErrnoException).code ?? 'UNKNOWN', shortMessage(err), 'request');
+    const { failure, connected } = err as ExchangeError;
+    return new Failure(codeOf(failure), shortMessage(failure), connected ? 'request' : 'connect');
   }
 }
 

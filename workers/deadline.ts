@@ -21,8 +21,11 @@ export class Deadline {
     return Math.max(0, this.endsAt - performance.now());
   }
 
-  error(): Error {
-    return new SweepError(Codes.deadline, `no answer within the total timeout of ${this.ms} ms`);
+  /** The failure to record; `connecting` when time ran out before a connection was made. */
+  error(connecting = false): Error {
+    return connecting
+      ? new SweepError(Codes.connectDeadline, `not connected within the total timeout of ${this.ms} ms`)
+      : new SweepError(Codes.deadline, `no answer within the total timeout of ${this.ms} ms`);
   }
 
   clear(): void {

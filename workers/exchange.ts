@@ -21,6 +21,16 @@ export interface ExchangeRequest {
   bodyTimeout: number;
 }
 
+/** A failed exchange; `connected` tells whether the request got onto a connection before it failed. */
+export class ExchangeError extends Error {
+  constructor(
+    readonly failure: Error,
+    readonly connected: boolean,
+  ) {
+    super(failure.message);
+  }
+}
+
 export function exchange(agent: Dispatcher, req: ExchangeRequest, deadline: Deadline): Promise<Answer> {
   return new Promise<Answer>((resolve, reject) => {
     let settled = false;
@@ -31,19 +41,19 @@ export function exchange(agent: Dispatcher, req: ExchangeRequest, deadline: Dead
       if (settled) return;
       settled = true;
       deadline.onExpire = null;
-      if (err) reject(err);
+      if (err) reject(new ExchangeError(err, abort !== null));
       else resolve(answer);
     };
-    // The deadline may pass before undici hands us an abort function (still connecting): answer at once,
-    // and abort the request as soon as it starts.
+    // The deadline may pass before undici hands us an abort function: then the connection was never made,
+    // so it is a connect timeout. Answer at once, and abort the request as soon as it starts.
     deadline.onExpire = (err) => {
       if (abort) abort(err);
-      settle(err);
+      settle(abort ? err : deadline.error(true));
     };
 
     const handler: Dispatcher.DispatchHandler = {
       onConnect(abortRequest: (err?: Error) => void) {
-        if (settled) abortRequest(deadline.error());
+        if (settled) abortRequest(deadline.error(true));
         else abort = abortRequest;
       },
       onHeaders(status: number, raw: Buffer[]) {

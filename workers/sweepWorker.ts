@@ -7,9 +7,8 @@ import { checkUrl, type CheckContext } from './checkUrl.js';
 import { HostResolver } from './resolver.js';
 import { Scheduler } from './scheduler.js';
 
-/** Results are sent when this many are ready, or after FLUSH_MS, whichever comes first. */
-const FLUSH_ROWS = 256;
-const FLUSH_MS = 20;
+/** Results are sent once per event-loop turn (so they batch under load and wait little when idle), or sooner at this many. */
+const FLUSH_ROWS = 512;
 
 export default async function sweepWorker({ port, config }: WorkerTask): Promise<void> {
   const resolver = new HostResolver({ servers: config.resolvers });
@@ -40,7 +39,7 @@ export default async function sweepWorker({ port, config }: WorkerTask): Promise
 
 class Outbox {
   private rows: ResultRow[] = [];
-  private timer: NodeJS.Timeout | null = null;
+  private scheduled: NodeJS.Immediate | null = null;
   afterFlush: () => void = () => {};
 
   constructor(private readonly port: MessagePort) {}
@@ -48,12 +47,12 @@ class Outbox {
   add(row: ResultRow): void {
     this.rows.push(row);
     if (this.rows.length >= FLUSH_ROWS) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
+    else this.scheduled ??= setImmediate(() => this.flush());
   }
 
   flush(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    if (this.scheduled) clearImmediate(this.scheduled);
+    this.scheduled = null;
     if (this.rows.length > 0) {
       this.port.postMessage({ type: 'results', rows: this.rows } satisfies FromWorker);
       this.rows = [];

@@ -1,0 +1,152 @@
+#!/usr/bin/env node
+// The command line: parses argv into the library's options and calls the library. Nothing else.
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { parseDuration } from './duration.js';
+import { runSweep, UsageError } from './sweep.js';
+import { defaultOptions, type SweepOptions } from './sweepOptions.js';
+import { createReporter, type ProgressMode } from './progress/reporters.js';
+import { summaryText } from './progress/summaryText.js';
+import { StoreError } from './store/resultStore.js';
+import { VERSION } from './version.js';
+
+const defaults = defaultOptions();
+
+function parseHeader(text: string): [string, string] {
+  const colon = text.indexOf(':');
+  if (colon <= 0) throw new Error(`--header wants "Name: value", got "${text}"`);
+  return [text.slice(0, colon).trim().toLowerCase(), text.slice(colon + 1).trim()];
+}
+
+function checkResolver(text: string): string {
+  const m = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d{1,5}))?$/.exec(text);
+  const ip = m?.[1] ?? m?.[2];
+  if (!ip || !isIP(ip) || (m?.[2] && isIP(ip) === 6 && m[3])) {
+    throw new Error(`--resolver wants IP or IP:PORT (IPv6 as [IP]:PORT), got "${text}"`);
+  }
+  return text;
+}
+
+function positive(name: string) {
+  return (n: number): number => {
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a whole number of at least 1`);
+    return n;
+  };
+}
+
+async function run(argv: Record<string, unknown>): Promise<number> {
+  const options: SweepOptions = {
+    ...defaults,
+    inputs: argv.input as string[],
+    db: argv.db as string,
+    fresh: argv.fresh as boolean,
+    threads: argv.threads as number,
+    concurrency: argv.concurrency as number,
+    perHost: argv['per-host'] as number,
+    method: argv.method as 'HEAD' | 'GET',
+    timeoutMs: argv.timeout as number,
+    connectTimeoutMs: argv['connect-timeout'] as number,
+    headersTimeoutMs: Math.min(argv['headers-timeout'] as number, argv.timeout as number),
+    bodyTimeoutMs: Math.min(argv['body-timeout'] as number, argv.timeout as number),
+    retries: argv.retries as number,
+    maxRedirects: argv['max-redirects'] as number,
+    insecure: argv.insecure as boolean,
+    caPem: argv.ca ? readFileSync(argv.ca as string, 'utf8') : null,
+    headers: Object.fromEntries((argv.header as string[]).map(parseHeader)),
+    userAgent: argv['user-agent'] as string,
+    resolvers: argv.resolver as string[],
+  };
+  const reporter = createReporter(argv.progress as ProgressMode);
+  const sim = argv.sim ? await startSim(options) : null;
+  try {
+    const summary = await runSweep(options, reporter);
+    reporter.stop(summary);
+    if (argv.progress !== 'json') process.stdout.write(summaryText(summary));
+    return 0;
+  } catch (err) {
+    reporter.stop(null);
+    throw err;
+  } finally {
+    await sim?.close();
+  }
+}
+
+/** `--sim`: sweep the simulated internet on loopback instead of the real one (offline showcase). */
+async function startSim(options: SweepOptions): Promise<{ close(): Promise<void> }> {
+  const { startSimInternet } = await import('./sim/index.js');
+  const sim = await startSimInternet();
+  options.resolvers = [sim.resolver];
+  options.portMap = sim.portMap;
+  options.caPem = (options.caPem ?? '') + sim.caPem;
+  process.stderr.write(`Simulated internet on loopback: DNS ${sim.resolver}, HTTP :${sim.httpPort}, HTTPS :${sim.httpsPort}\n`);
+  return sim;
+}
+
+const cli = yargs(hideBin(process.argv))
+  .scriptName('urlsweep')
+  .usage('$0 <command> [options]\n\nCheck huge lists of URLs over HTTP, fast; every result lands in an SQLite database.')
+  .command(
+    'run <input..>',
+    'Sweep URL lists (files, - for stdin, .gz read transparently) into an SQLite database',
+    (y) =>
+      y
+        .positional('input', { type: 'string', array: true, demandOption: true, describe: 'Files with one URL or host name per line' })
+        .option('db', { type: 'string', default: defaults.db, describe: 'Database file for the results' })
+        .option('fresh', { type: 'boolean', default: false, describe: "Discard the database's earlier sweep and start over" })
+        .option('method', { choices: ['HEAD', 'GET'] as const, default: defaults.method, coerce: (m: string) => m.toUpperCase(), describe: 'HEAD falls back to GET on 405 and 501; GET reads (and counts) the body' })
+        .option('concurrency', { alias: 'c', type: 'number', default: defaults.concurrency, coerce: positive('concurrency'), describe: 'Requests in flight, across all threads' })
+        .option('threads', { type: 'number', default: defaults.threads, coerce: positive('threads'), describe: 'Worker threads (default: one per core)' })
+        .option('per-host', { type: 'number', default: defaults.perHost, coerce: positive('per-host'), describe: 'Requests in flight per host' })
+        .option('timeout', { type: 'string', default: '30s', coerce: parseDuration, describe: 'Total time per URL, redirects and retries included' })
+        .option('connect-timeout', { type: 'string', default: '10s', coerce: parseDuration, describe: 'Time to connect (TCP and TLS)' })
+        .option('headers-timeout', { type: 'string', default: '15s', coerce: parseDuration, describe: 'Time from request sent to response headers' })
+        .option('body-timeout', { type: 'string', default: '15s', coerce: parseDuration, describe: 'Longest pause while reading the body' })
+        .option('retries', { type: 'number', default: defaults.retries, describe: 'Retries of transient failures (timeouts, resets, 429, 502, 503, 504)' })
+        .option('max-redirects', { type: 'number', default: defaults.maxRedirects, describe: 'Redirects followed before giving up' })
+        .option('insecure', { type: 'boolean', default: false, describe: 'Accept any TLS certificate' })
+        .option('ca', { type: 'string', describe: 'PEM file of extra CA certificates to trust' })
+        .option('header', { alias: 'H', type: 'string', array: true, default: [] as string[], describe: 'Extra request header "Name: value" (repeatable)' })
+        .option('user-agent', { type: 'string', default: defaults.userAgent, describe: 'User-Agent header' })
+        .option('resolver', { type: 'string', array: true, default: [] as string[], coerce: (list: string[]) => list.map(checkResolver), describe: 'DNS server IP[:PORT] (repeatable; default: the system’s servers)' })
+        .option('progress', { choices: ['auto', 'bar', 'log', 'json', 'none'] as const, default: 'auto' as const, describe: 'Progress on stderr: a bar on a terminal, a line every 10 s otherwise, or NDJSON' })
+        .option('sim', { type: 'boolean', default: false, describe: 'Sweep the built-in simulated internet on loopback (offline showcase)' })
+        .example('$0 run urls.txt', 'HEAD every URL in urls.txt into urlsweep.db')
+        .example('$0 run part1.txt part2.txt.gz --db crawl.db -c 2000', 'Two inputs, 2000 requests in flight')
+        .example('zcat dump.gz | $0 run - --method GET --timeout 20s', 'Read stdin, GET bodies')
+        .example('$0 run urls.txt --db crawl.db', 'Run again after a stop: resumes where it left off')
+        .epilogue(
+          'Durations: 500ms, 10s, 2m; a bare number means seconds. A plain file resumes at the byte offset of its\n' +
+            'checkpoint; gzip input and stdin are re-read and skipped up to it.\n' +
+            'Exit codes: 0 done, 1 failed (database, input), 2 bad usage.',
+        ),
+    async (argv) => {
+      process.exitCode = await run(argv as unknown as Record<string, unknown>);
+    },
+  )
+  .demandCommand(1, 'Name a command: run')
+  .strict()
+  .help()
+  .alias('h', 'help')
+  .version(VERSION)
+  .wrap(null)
+  .fail((msg, err, y) => {
+    if (err) throw err;
+    process.stderr.write(`${y.help()}\n\nurlsweep: ${msg}\n`);
+    process.exit(2);
+  });
+
+try {
+  await cli.parseAsync();
+} catch (err) {
+  if (err instanceof UsageError || err instanceof StoreError) {
+    process.stderr.write(`urlsweep: ${err.message}\n`);
+    process.exitCode = err instanceof UsageError ? 2 : 1;
+  } else {
+    const message = err instanceof Error ? err.message : String(err);
+    const coerce = /^(--|not a duration|duration must)/.test(message);
+    process.stderr.write(`urlsweep: ${coerce ? message : (err as Error)?.stack ?? message}\n`);
+    process.exitCode = coerce ? 2 : 1;
+  }
+}
