@@ -13,6 +13,13 @@ import { StoreError } from './store/resultStore.js';
 import { VERSION } from './version.js';
 
 const defaults = defaultOptions();
+/** yargs drops a lone `-` from positionals, so stdin travels through parsing as this token. */
+const STDIN_TOKEN = '<stdin>';
+
+/** A scalar option given twice takes its last value, as in most tools (yargs would make an array). */
+function last<T, R = T>(convert: (value: T) => R = (v) => v as unknown as R) {
+  return (value: T | T[]): R => convert(Array.isArray(value) ? value[value.length - 1]! : value);
+}
 
 function parseHeader(text: string): [string, string] {
   const colon = text.indexOf(':');
@@ -30,16 +37,23 @@ function checkResolver(text: string): string {
 }
 
 function positive(name: string) {
-  return (n: number): number => {
+  return last((n: number): number => {
     if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a whole number of at least 1`);
     return n;
-  };
+  });
+}
+
+function atLeastZero(name: string) {
+  return last((n: number): number => {
+    if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number of at least 0`);
+    return n;
+  });
 }
 
 async function run(argv: Record<string, unknown>): Promise<number> {
   const options: SweepOptions = {
     ...defaults,
-    inputs: argv.input as string[],
+    inputs: (argv.input as string[]).map((i) => (i === STDIN_TOKEN ? '-' : i)),
     db: argv.db as string,
     fresh: argv.fresh as boolean,
     threads: argv.threads as number,
@@ -58,6 +72,7 @@ async function run(argv: Record<string, unknown>): Promise<number> {
     userAgent: argv['user-agent'] as string,
     resolvers: argv.resolver as string[],
   };
+  if (options.inputs.filter((i) => i === '-').length > 1) throw new UsageError('stdin (-) can be read only once');
   const reporter = createReporter(argv.progress as ProgressMode);
   const sim = argv.sim ? await startSim(options) : null;
   try {
@@ -84,7 +99,7 @@ async function startSim(options: SweepOptions): Promise<{ close(): Promise<void>
   return sim;
 }
 
-const cli = yargs(hideBin(process.argv))
+const cli = yargs(hideBin(process.argv).map((a) => (a === '-' ? STDIN_TOKEN : a)))
   .scriptName('urlsweep')
   .usage('$0 <command> [options]\n\nCheck huge lists of URLs over HTTP, fast; every result lands in an SQLite database.')
   .command(
@@ -93,24 +108,24 @@ const cli = yargs(hideBin(process.argv))
     (y) =>
       y
         .positional('input', { type: 'string', array: true, demandOption: true, describe: 'Files with one URL or host name per line' })
-        .option('db', { type: 'string', default: defaults.db, describe: 'Database file for the results' })
+        .option('db', { type: 'string', default: defaults.db, coerce: last(), describe: 'Database file for the results' })
         .option('fresh', { type: 'boolean', default: false, describe: "Discard the database's earlier sweep and start over" })
-        .option('method', { choices: ['HEAD', 'GET'] as const, default: defaults.method, coerce: (m: string) => m.toUpperCase(), describe: 'HEAD falls back to GET on 405 and 501; GET reads (and counts) the body' })
+        .option('method', { choices: ['HEAD', 'GET'] as const, default: defaults.method, coerce: last((m: string) => m.toUpperCase()), describe: 'HEAD falls back to GET on 405 and 501; GET reads (and counts) the body' })
         .option('concurrency', { alias: 'c', type: 'number', default: defaults.concurrency, coerce: positive('concurrency'), describe: 'Requests in flight, across all threads' })
         .option('threads', { type: 'number', default: defaults.threads, coerce: positive('threads'), describe: 'Worker threads (default: one per core)' })
         .option('per-host', { type: 'number', default: defaults.perHost, coerce: positive('per-host'), describe: 'Requests in flight per host' })
-        .option('timeout', { type: 'string', default: '30s', coerce: parseDuration, describe: 'Total time per URL, redirects and retries included' })
-        .option('connect-timeout', { type: 'string', default: '10s', coerce: parseDuration, describe: 'Time to connect (TCP and TLS)' })
-        .option('headers-timeout', { type: 'string', default: '15s', coerce: parseDuration, describe: 'Time from request sent to response headers' })
-        .option('body-timeout', { type: 'string', default: '15s', coerce: parseDuration, describe: 'Longest pause while reading the body' })
-        .option('retries', { type: 'number', default: defaults.retries, describe: 'Retries of transient failures (timeouts, resets, 429, 502, 503, 504)' })
-        .option('max-redirects', { type: 'number', default: defaults.maxRedirects, describe: 'Redirects followed before giving up' })
+        .option('timeout', { type: 'string', default: '30s', coerce: last(parseDuration), describe: 'Total time per URL, redirects and retries included' })
+        .option('connect-timeout', { type: 'string', default: '10s', coerce: last(parseDuration), describe: 'Time to connect (TCP and TLS)' })
+        .option('headers-timeout', { type: 'string', default: '15s', coerce: last(parseDuration), describe: 'Time from request sent to response headers' })
+        .option('body-timeout', { type: 'string', default: '15s', coerce: last(parseDuration), describe: 'Longest pause while reading the body' })
+        .option('retries', { type: 'number', default: defaults.retries, coerce: atLeastZero('retries'), describe: 'Retries of transient failures (timeouts, resets, 429, 502, 503, 504)' })
+        .option('max-redirects', { type: 'number', default: defaults.maxRedirects, coerce: atLeastZero('max-redirects'), describe: 'Redirects followed before giving up' })
         .option('insecure', { type: 'boolean', default: false, describe: 'Accept any TLS certificate' })
-        .option('ca', { type: 'string', describe: 'PEM file of extra CA certificates to trust' })
+        .option('ca', { type: 'string', coerce: last(), describe: 'PEM file of extra CA certificates to trust' })
         .option('header', { alias: 'H', type: 'string', array: true, default: [] as string[], describe: 'Extra request header "Name: value" (repeatable)' })
-        .option('user-agent', { type: 'string', default: defaults.userAgent, describe: 'User-Agent header' })
+        .option('user-agent', { type: 'string', default: defaults.userAgent, coerce: last(), describe: 'User-Agent header' })
         .option('resolver', { type: 'string', array: true, default: [] as string[], coerce: (list: string[]) => list.map(checkResolver), describe: 'DNS server IP[:PORT] (repeatable; default: the system’s servers)' })
-        .option('progress', { choices: ['auto', 'bar', 'log', 'json', 'none'] as const, default: 'auto' as const, describe: 'Progress on stderr: a bar on a terminal, a line every 10 s otherwise, or NDJSON' })
+        .option('progress', { choices: ['auto', 'bar', 'log', 'json', 'none'] as const, default: 'auto' as const, coerce: last(), describe: 'Progress on stderr: a bar on a terminal, a line every 10 s otherwise, or NDJSON' })
         .option('sim', { type: 'boolean', default: false, describe: 'Sweep the built-in simulated internet on loopback (offline showcase)' })
         .example('$0 run urls.txt', 'HEAD every URL in urls.txt into urlsweep.db')
         .example('$0 run part1.txt part2.txt.gz --db crawl.db -c 2000', 'Two inputs, 2000 requests in flight')

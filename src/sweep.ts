@@ -28,6 +28,7 @@ export interface SweepListener {
 const PROGRESS_MS = 1000;
 
 export async function runSweep(options: SweepOptions, listener: SweepListener = {}): Promise<SweepSummary> {
+  if (options.inputs.length === 0) throw new UsageError('no input: name one or more files, or - for stdin');
   const identity = inputIdentity(options.inputs);
   const store = new ResultStore(options.db);
   try {

@@ -77,8 +77,9 @@ function createHandler(rawSockets: Map<string, Socket>) {
     const url = new URL(req.url ?? '/', 'http://x');
     const path = url.pathname;
     const scheme = req.socket instanceof tls.TLSSocket ? 'https' : 'http';
-    const port = portMatch ? portMatch[1] : String(req.socket.localPort);
-    const absolute = (host: string, target: string) => `${scheme}://${host}:${port}${target}`;
+    // Mirror the Host header: no port there (a client mapping default ports to the sim) means none here.
+    const port = portMatch ? `:${portMatch[1]}` : '';
+    const absolute = (host: string, target: string) => `${scheme}://${host}${port}${target}`;
     const visits = () => {
       const id = `${hostname.toLowerCase()} ${req.url}`;
       const n = (seen.get(id) ?? 0) + 1;

@@ -1,5 +1,7 @@
 // The single writer: every result of a sweep goes through here into SQLite, in batched transactions
 // that also carry the checkpoint, so a committed checkpoint never points past a missing row.
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ResultRow } from '../messages.js';
 import { INDEX_SQL, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
@@ -36,6 +38,7 @@ export class ResultStore {
   private readonly writeBatchTx: (rows: ResultRow[], checkpoint: Checkpoint | null) => void;
 
   constructor(readonly path: string) {
+    if (!existsSync(dirname(path))) throw new StoreError(`database ${path} cannot be opened: folder ${dirname(path)} does not exist`);
     try {
       this.db = new Database(path);
       this.db.pragma('journal_mode = WAL');

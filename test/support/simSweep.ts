@@ -1,0 +1,86 @@
+// Sweeps a list against the simulated internet through the library, as the CLI would, and returns the rows.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { runSweep } from '../../src/sweep.js';
+import { defaultOptions, type SweepOptions } from '../../src/sweepOptions.js';
+import type { SweepSummary } from '../../src/summary.js';
+import type { SimInternet } from '../../src/sim/index.js';
+
+export interface Row {
+  line: number;
+  url: string;
+  host: string | null;
+  outcome: string;
+  status: number | null;
+  error_code: string | null;
+  error_message: string | null;
+  final_url: string | null;
+  redirects: number;
+  method: string | null;
+  attempts: number;
+  remote_ip: string | null;
+  content_type: string | null;
+  content_length: number | null;
+  elapsed_ms: number | null;
+  checked_at: number;
+}
+
+export interface SweepResult {
+  summary: SweepSummary;
+  rows: Row[];
+  /** Rows keyed by their `url` column (the line as written). */
+  byUrl: Map<string, Row>;
+  hops(line: number): Array<{ hop: number; url: string; status: number; location: string }>;
+  dbPath: string;
+}
+
+export function tempDir(): { dir: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'urlsweep-test-'));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Options pointing at the sim, with short timeouts so failure cases end quickly. */
+export function simOptions(sim: SimInternet, dir: string, overrides: Partial<SweepOptions> = {}): SweepOptions {
+  return {
+    ...defaultOptions(),
+    inputs: [join(dir, 'list.txt')],
+    db: join(dir, 'results.db'),
+    threads: 2,
+    concurrency: 64,
+    timeoutMs: 8_000,
+    connectTimeoutMs: 1_500,
+    headersTimeoutMs: 1_500,
+    bodyTimeoutMs: 1_500,
+    resolvers: [sim.resolver],
+    portMap: sim.portMap,
+    caPem: sim.caPem,
+    ...overrides,
+  };
+}
+
+export async function sweepLines(sim: SimInternet, dir: string, lines: string[], overrides: Partial<SweepOptions> = {}): Promise<SweepResult> {
+  const options = simOptions(sim, dir, overrides);
+  writeFileSync(options.inputs[0]!, lines.join('\n') + '\n');
+  const summary = await runSweep(options);
+  return { summary, ...readDb(options.db) };
+}
+
+export function readDb(dbPath: string): Omit<SweepResult, 'summary'> {
+  const db = new Database(dbPath, { readonly: true });
+  try {
+    const rows = db.prepare('SELECT * FROM results ORDER BY line').all() as Row[];
+    const hops = db.prepare('SELECT line, hop, url, status, location FROM redirects ORDER BY line, hop').all() as Array<{
+      line: number; hop: number; url: string; status: number; location: string;
+    }>;
+    return {
+      rows,
+      byUrl: new Map(rows.map((r) => [r.url, r])),
+      hops: (line) => hops.filter((h) => h.line === line),
+      dbPath,
+    };
+  } finally {
+    db.close();
+  }
+}
