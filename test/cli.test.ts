@@ -2,7 +2,8 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +34,17 @@ function urlsweep(args: string[], stdin?: string): Promise<Run> {
   });
 }
 
+function countRows(db: string): number {
+  const conn = new Database(db, { readonly: true, fileMustExist: true });
+  try {
+    return (conn.prepare('SELECT count(*) AS n FROM results').get() as { n: number }).n;
+  } catch {
+    return 0; // not created yet
+  } finally {
+    conn.close();
+  }
+}
+
 /** Short timeouts so the sample's dead hosts end quickly. */
 const FAST = ['--timeout', '4s', '--connect-timeout', '1s', '--headers-timeout', '1s', '--body-timeout', '1s', '--progress', 'none'];
 
@@ -46,10 +58,10 @@ describe('urlsweep run', () => {
     assert.match(run.stdout, /latency\s+p50 .* p90 .* p99/);
     assert.match(run.stdout, /sqlite3 .*sample\.db/);
     const { rows } = readDb(db);
-    const lines = (await import('node:fs')).readFileSync(SAMPLE, 'utf8').split('\n');
+    const lines = readFileSync(SAMPLE, 'utf8').split('\n');
     const expected = lines.filter((l) => l.trim() !== '' && !l.trim().startsWith('#')).length;
     assert.equal(rows.length, expected);
-    const outcomes = new Set(rows.map((r) => r.outcome));
+    const outcomes = new Set<string>(rows.map((r) => r.outcome));
     for (const o of ['response', 'invalid_url', 'dns_error', 'connect_refused', 'tls_error', 'timeout', 'protocol_error', 'too_many_redirects']) {
       assert.ok(outcomes.has(o), `sample shows ${o}`);
     }
@@ -106,6 +118,33 @@ describe('urlsweep run', () => {
     const events = run.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { event: string; total?: number });
     assert.equal(events.at(-1)!.event, 'summary');
     assert.equal(events.at(-1)!.total, 1);
+  });
+});
+
+describe('resume', () => {
+  test('after kill -9, running the same command again finishes with one row per line', async () => {
+    const list = join(temp.dir, 'resume.txt');
+    const lines = Array.from({ length: 3000 }, (_, i) => `http://slow-resume-${i % 50}.test/${i}?delay=20`);
+    writeFileSync(list, lines.join('\n') + '\n');
+    const db = join(temp.dir, 'resume.db');
+    const args = ['run', list, '--sim', '--db', db, '-c', '16', ...FAST];
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: temp.dir, stdio: 'ignore' });
+    // Kill once some rows are committed, well before the end.
+    for (let i = 0; i < 200; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      const recorded = existsSync(db) ? countRows(db) : 0;
+      if (recorded >= 200) break;
+    }
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('close', r));
+    const before = countRows(db);
+    assert.ok(before > 0 && before < lines.length, `killed midway (${before} rows)`);
+    const rerun = await urlsweep([...args, '--progress', 'log']);
+    assert.equal(rerun.code, 0, rerun.stderr);
+    assert.match(rerun.stderr, /Resuming: [\d,]+ lines already recorded/);
+    const { rows } = readDb(db);
+    assert.deepEqual(rows.map((r) => r.line), lines.map((_, i) => i + 1));
+    assert.ok(rows.every((r) => r.status === 200));
   });
 });
 

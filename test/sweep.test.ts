@@ -1,7 +1,10 @@
 // Integration: sweeps the simulated internet on loopback and checks every outcome and column.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startSimInternet, type SimInternet } from '../src/sim/index.js';
+import { VERSION } from '../src/version.js';
 import { sweepLines, tempDir, type Row, type SweepResult } from './support/simSweep.js';
 
 let sim: SimInternet;
@@ -302,5 +305,29 @@ describe('limits and trust', () => {
     const result = await sweepLines(sim, temp.dir, list, { db: `${temp.dir}/dns.db`, perHost: 40 });
     assert.ok(result.rows.every((r) => r.status === 200));
     assert.equal(sim.dnsQueries() - before, 1);
+  });
+
+  test('requests identify urlsweep and carry the user\'s headers', async () => {
+    const seen: IncomingHttpHeaders[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.headers);
+      res.end('ok');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      await sweepLines(sim, temp.dir, [`http://127.0.0.1:${port}/a`], { db: `${temp.dir}/h1.db` });
+      assert.match(seen[0]!['user-agent']!, new RegExp(`^urlsweep/${VERSION.replace(/\./g, '\\.')} `));
+      await sweepLines(sim, temp.dir, [`http://127.0.0.1:${port}/b`], {
+        db: `${temp.dir}/h2.db`,
+        userAgent: 'probe/1.0',
+        headers: { 'x-team': 'search', accept: 'text/html' },
+      });
+      assert.equal(seen[1]!['user-agent'], 'probe/1.0');
+      assert.equal(seen[1]!['x-team'], 'search');
+      assert.equal(seen[1]!.accept, 'text/html');
+    } finally {
+      server.close();
+    }
   });
 });

@@ -26,18 +26,16 @@ export interface InputLine {
 /** Shared, cheaply read counters for progress: bytes read of the raw (possibly compressed) inputs. */
 export class ReadProgress {
   bytesRead = 0;
-  /** Sum of the plain-file sizes; null when any input has no known size (stdin). */
+  /** Sum of the file sizes; null when any input has no known size (stdin). */
   readonly totalBytes: number | null;
+  private readonly sizes: number[];
   constructor(inputs: string[]) {
-    let total = 0;
-    for (const path of inputs) {
-      if (path === '-') {
-        this.totalBytes = null;
-        return;
-      }
-      total += statSync(path).size;
-    }
-    this.totalBytes = total;
+    this.sizes = inputs.map((path) => (path === '-' ? 0 : statSync(path).size));
+    this.totalBytes = inputs.includes('-') ? null : this.sizes.reduce((a, b) => a + b, 0);
+  }
+  /** A resume that starts in input `input` has read every input before it. */
+  skipInputs(input: number): void {
+    for (let i = 0; i < input; i++) this.bytesRead += this.sizes[i]!;
   }
   /** Share of the input read so far, 0..1, or null when unknown. */
   get fraction(): number | null {
@@ -81,6 +79,7 @@ export function canSeek(path: string): boolean {
 export async function* readLines(inputs: string[], progress: ReadProgress, from?: StartPoint): AsyncGenerator<InputLine[]> {
   const seek = from !== undefined && from.line > 0 && from.offset >= 0 && from.input < inputs.length && canSeek(inputs[from.input]!);
   let line = seek ? from.line : 0;
+  if (seek) progress.skipInputs(from.input);
   for (let input = seek ? from.input : 0; input < inputs.length; input++) {
     const path = inputs[input]!;
     const offsets = canSeek(path);

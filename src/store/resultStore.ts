@@ -41,10 +41,11 @@ export class ResultStore {
     if (!existsSync(dirname(path))) throw new StoreError(`database ${path} cannot be opened: folder ${dirname(path)} does not exist`);
     try {
       this.db = new Database(path);
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = NORMAL');
-      this.db.pragma('busy_timeout = 5000');
-      this.db.pragma('cache_size = -65536'); // 64 MiB
+    } catch (err) {
+      throw asStoreError(err, path);
+    }
+    try {
+      // Checked before anything is written: a database that is refused stays as it was.
       const version = this.db.pragma('user_version', { simple: true }) as number;
       if (version > SCHEMA_VERSION) {
         throw new StoreError(`${path} was written by a newer urlsweep (schema ${version}, this one knows ${SCHEMA_VERSION})`);
@@ -52,9 +53,14 @@ export class ResultStore {
       if (version === 0 && this.hasForeignTables()) {
         throw new StoreError(`${path} is an SQLite database but not a urlsweep one; choose another --db`);
       }
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('busy_timeout = 5000');
+      this.db.pragma('cache_size = -65536'); // 64 MiB
       this.db.exec(SCHEMA_SQL);
       this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
     } catch (err) {
+      this.db.close();
       throw asStoreError(err, path);
     }
     this.insertResult = this.db.prepare(

@@ -7,25 +7,10 @@ import { runSweep } from '../../src/sweep.js';
 import { defaultOptions, type SweepOptions } from '../../src/sweepOptions.js';
 import type { SweepSummary } from '../../src/summary.js';
 import type { SimInternet } from '../../src/sim/index.js';
+import type { ResultRow } from '../../src/messages.js';
 
-export interface Row {
-  line: number;
-  url: string;
-  host: string | null;
-  outcome: string;
-  status: number | null;
-  error_code: string | null;
-  error_message: string | null;
-  final_url: string | null;
-  redirects: number;
-  method: string | null;
-  attempts: number;
-  remote_ip: string | null;
-  content_type: string | null;
-  content_length: number | null;
-  elapsed_ms: number | null;
-  checked_at: number;
-}
+/** A row as read back from `results` (the hops live in their own table). */
+export type Row = Omit<ResultRow, 'hops'>;
 
 export interface SweepResult {
   summary: SweepSummary;

@@ -1,0 +1,484 @@
+// Unit tests for the SQLite result store: schema, batched writes with the checkpoint, resume state, refusals.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { ResultRow } from '../src/messages.js';
+import { ResultStore, StoreError, type Checkpoint, type InputIdentity } from '../src/store/resultStore.js';
+import { SCHEMA_VERSION } from '../src/store/schema.js';
+
+let dir: string;
+before(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'urlsweep-'));
+});
+after(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+let dbCount = 0;
+function dbPath(): string {
+  return path.join(dir, `sweep-${++dbCount}.db`);
+}
+
+function row(line: number, over: Partial<ResultRow> = {}): ResultRow {
+  return {
+    line,
+    url: `https://host${line}.example/page?n=${line}`,
+    host: `host${line}.example`,
+    outcome: 'response',
+    status: 200,
+    error_code: null,
+    error_message: null,
+    final_url: `https://host${line}.example/page?n=${line}`,
+    redirects: 0,
+    method: 'HEAD',
+    attempts: 1,
+    remote_ip: '192.0.2.10',
+    content_type: 'text/html; charset=utf-8',
+    content_length: 5120,
+    elapsed_ms: 12.75,
+    checked_at: 1_700_000_000_000 + line,
+    hops: null,
+    ...over,
+  };
+}
+
+const INPUTS: InputIdentity[] = [
+  { path: '/data/urls.txt', size: 12345 },
+  { path: '-', size: null },
+];
+const START: Checkpoint = { line: 0, input: 0, offset: 0 };
+
+/** Opens a store, runs `fn`, and always closes it. */
+function withStore<T>(file: string, fn: (store: ResultStore) => T): T {
+  const store = new ResultStore(file);
+  try {
+    return fn(store);
+  } finally {
+    store.close();
+  }
+}
+
+function count(db: Database.Database, table: string): number {
+  return (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+}
+
+describe('a new database', () => {
+  test('gets the tables results, runs and redirects', () => {
+    withStore(dbPath(), (store) => {
+      const tables = store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
+      assert.deepEqual(tables, ['redirects', 'results', 'runs']);
+    });
+  });
+
+  test('gets user_version = SCHEMA_VERSION and WAL journal mode, kept after reopening', () => {
+    const file = dbPath();
+    withStore(file, (store) => {
+      assert.equal(store.db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+      assert.equal(store.db.pragma('journal_mode', { simple: true }), 'wal');
+    });
+    const db = new Database(file, { readonly: true });
+    try {
+      assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+      assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+    } finally {
+      db.close();
+    }
+  });
+
+  test('has no previous sweep', () => {
+    withStore(dbPath(), (store) => {
+      assert.equal(store.previous(), null);
+    });
+  });
+
+  test('reopening an existing urlsweep database keeps its content', () => {
+    const file = dbPath();
+    withStore(file, (store) => {
+      store.beginRun(INPUTS, {}, '0.0.1', START);
+      store.write([row(1)], { line: 1, input: 0, offset: 40 });
+    });
+    withStore(file, (store) => {
+      assert.equal(count(store.db, 'results'), 1);
+      assert.deepEqual(store.previous()?.checkpoint, { line: 1, input: 0, offset: 40 });
+    });
+  });
+});
+
+describe('writing a sweep', () => {
+  test('every column of a row round-trips', () => {
+    withStore(dbPath(), (store) => {
+      store.beginRun(INPUTS, {}, '0.0.1', START);
+      const ok = row(1, { content_length: 5_000_000_000, elapsed_ms: 1234.5 });
+      const failed = row(2, {
+        url: 'nxdomain.example',
+        host: 'nxdomain.example',
+        outcome: 'dns_error',
+        status: null,
+        error_code: 'ENOTFOUND',
+        error_message: 'queryA ENOTFOUND nxdomain.example',
+        final_url: null,
+        method: null,
+        attempts: 3,
+        remote_ip: null,
+        content_type: null,
+        content_length: null,
+        elapsed_ms: null,
+      });
+      const invalid = row(3, { url: 'not a url ✗', host: null, outcome: 'invalid_url', status: null, error_code: 'URLSWEEP_INVALID_URL', attempts: 0 });
+      store.write([ok, failed, invalid], null);
+      const stored = store.db.prepare('SELECT * FROM results ORDER BY line').all();
+      const expected = [ok, failed, invalid].map(({ hops: _hops, ...columns }) => columns);
+      assert.deepEqual(stored, expected);
+    });
+  });
+
+  test('hops go to redirects with hop numbers 1..n', () => {
+    withStore(dbPath(), (store) => {
+      store.beginRun(INPUTS, {}, '0.0.1', START);
+      const hops = [
+        { url: 'http://a.example/', status: 301, location: 'https://a.example/' },
+        { url: 'https://a.example/', status: 302, location: 'https://www.a.example/' },
+        { url: 'https://www.a.example/', status: 308, location: 'https://www.a.example/home' },
+      ];
+      store.write([row(7, { redirects: 3, hops, final_url: 'https://www.a.example/home' }), row(8)], null);
+      const stored = store.db.prepare('SELECT line, hop, url, status, location FROM redirects ORDER BY line, hop').all();
+      assert.deepEqual(
+        stored,
+        hops.map((h, i) => ({ line: 7, hop: i + 1, ...h })),
+      );
+      assert.equal((store.db.prepare('SELECT redirects FROM results WHERE line = 7').pluck().get() as number), 3);
+    });
+  });
+
+  test('the checkpoint is written with the rows', () => {
+    withStore(dbPath(), (store) => {
+      store.beginRun(INPUTS, { method: 'HEAD' }, '0.0.1', START);
+      store.write([row(1), row(2), row(3)], { line: 3, input: 1, offset: 99 });
+      assert.deepEqual(store.previous()?.checkpoint, { line: 3, input: 1, offset: 99 });
+      store.write([row(4)], null);
+      assert.deepEqual(store.previous()?.checkpoint, { line: 3, input: 1, offset: 99 }, 'no checkpoint leaves it as it was');
+      assert.equal(count(store.db, 'results'), 4);
+    });
+  });
+
+  test('rows and checkpoint share one transaction: a failing row keeps both out', () => {
+    withStore(dbPath(), (store) => {
+      store.beginRun(INPUTS, {}, '0.0.1', START);
+      store.write([row(1)], { line: 1, input: 0, offset: 10 });
+      const broken = row(3, { url: null as unknown as string }); // violates NOT NULL
+      assert.throws(() => store.write([row(2), broken], { line: 3, input: 0, offset: 30 }));
+      assert.deepEqual(store.db.prepare('SELECT line FROM results').pluck().all(), [1]);
+      assert.deepEqual(store.previous()?.checkpoint, { line: 1, input: 0, offset: 10 });
+    });
+  });
+
+  test('a committed batch survives closing and reopening, run state and all', () => {
+    const file = dbPath();
+    withStore(file, (store) => {
+      store.beginRun(INPUTS, {}, '0.0.1', START);
+      store.write([row(1), row(2)], { line: 2, input: 0, offset: 20 });
+    });
+    withStore(file, (store) => {
+      assert.deepEqual(store.previous(), {
+        state: 'running',
+        inputs: INPUTS,
+        checkpoint: { line: 2, input: 0, offset: 20 },
+        rowsAboveCheckpoint: 0,
+      });
+    });
+  });
+});
+
+describe('resume state', () => {
+  test('previous() returns the state, inputs, checkpoint and rows above the checkpoint', () => {
+    withStore(dbPath(), (store) => {
+      store.beginRun(INPUTS, { threads: 2 }, '0.0.1', { line: 0, input: 0, offset: 0 });
+      assert.deepEqual(store.previous(), { state: 'running', inputs: INPUTS, checkpoint: START, rowsAboveCheckpoint: 0 });
+      store.write([1, 2, 3, 4, 5, 8, 9].map((n) => row(n)), { line: 5, input: 0, offset: 500 });
+      assert.deepEqual(store.previous(), {
+        state: 'running',
+        inputs: INPUTS,
+        checkpoint: { line: 5, input: 0, offset: 500 },
+        rowsAboveCheckpoint: 2,
+      });
+    });
+  });
+
+  test('beginRun records the starting checkpoint, version and options', () => {
+    withStore(dbPath(), (store) => {
+      const from = { line: 41, input: 1, offset: 4096 };
+      store.beginRun(INPUTS, { method: 'GET', retries: 2 }, '9.9.9', from);
+      assert.deepEqual(store.previous()?.checkpoint, from);
+      const run = store.db.prepare('SELECT options, urlsweep_version, state, ended_at FROM runs').get() as Record<string, unknown>;
+      assert.deepEqual(JSON.parse(run.options as string), { method: 'GET', retries: 2 });
+      assert.equal(run.urlsweep_version, '9.9.9');
+      assert.equal(run.state, 'running');
+      assert.equal(run.ended_at, null);
+    });
+  });
+
+  test('previous() describes the newest run', () => {
+    withStore(dbPath(), (store) => {
+      store.beginRun(INPUTS, {}, '0.0.1', START);
+      store.write([row(1)], { line: 1, input: 0, offset: 10 });
+      store.endRun('interrupted');
+      store.beginRun(INPUTS, {}, '0.0.1', { line: 1, input: 0, offset: 10 });
+      store.write([row(2)], { line: 2, input: 0, offset: 20 });
+      assert.deepEqual(store.previous(), { state: 'running', inputs: INPUTS, checkpoint: { line: 2, input: 0, offset: 20 }, rowsAboveCheckpoint: 0 });
+      const states = store.db.prepare('SELECT state, checkpoint_line FROM runs ORDER BY id').all();
+      assert.deepEqual(states, [
+        { state: 'interrupted', checkpoint_line: 1 },
+        { state: 'running', checkpoint_line: 2 },
+      ]);
+    });
+  });
+
+  test('linesAbove(n) gives exactly the recorded lines above n', () => {
+    withStore(dbPath(), (store) => {
+      store.beginRun(INPUTS, {}, '0.0.1', START);
+      store.write([1, 2, 3, 7, 10, 11].map((n) => row(n)), { line: 3, input: 0, offset: 30 });
+      assert.deepEqual([...store.linesAbove(3)].sort((a, b) => a - b), [7, 10, 11]);
+      assert.deepEqual([...store.linesAbove(10)], [11]);
+      assert.equal(store.linesAbove(11).size, 0);
+      assert.deepEqual([...store.linesAbove(0)].sort((a, b) => a - b), [1, 2, 3, 7, 10, 11]);
+    });
+  });
+
+  test("endRun('finished') marks the run finished with an end time", () => {
+    withStore(dbPath(), (store) => {
+      const before = Date.now();
+      store.beginRun(INPUTS, {}, '0.0.1', START);
+      store.endRun('finished');
+      assert.equal(store.previous()?.state, 'finished');
+      const endedAt = store.db.prepare('SELECT ended_at FROM runs').pluck().get() as number;
+      assert.ok(endedAt >= before && endedAt <= Date.now() + 1000, `ended_at ${endedAt}`);
+    });
+  });
+
+  test('buildIndexes() creates results_outcome, results_host and results_status', () => {
+    withStore(dbPath(), (store) => {
+      const indexes = () =>
+        store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'results' AND sql IS NOT NULL ORDER BY name").pluck().all();
+      assert.deepEqual(indexes(), [], 'no secondary index while sweeping');
+      store.buildIndexes();
+      assert.deepEqual(indexes(), ['results_host', 'results_outcome', 'results_status']);
+      store.buildIndexes(); // idempotent
+      assert.deepEqual(indexes(), ['results_host', 'results_outcome', 'results_status']);
+    });
+  });
+
+  test('clear() empties results, redirects and runs', () => {
+    withStore(dbPath(), (store) => {
+      store.beginRun(INPUTS, {}, '0.0.1', START);
+      store.write([row(1, { redirects: 1, hops: [{ url: 'http://x.example/', status: 301, location: 'https://x.example/' }] }), row(2)], {
+        line: 2,
+        input: 0,
+        offset: 20,
+      });
+      store.endRun('finished');
+      store.clear();
+      for (const table of ['results', 'redirects', 'runs']) assert.equal(count(store.db, table), 0, table);
+      assert.equal(store.previous(), null);
+      assert.equal(store.linesAbove(0).size, 0);
+      // The store is usable again after clearing.
+      store.beginRun(INPUTS, {}, '0.0.1', START);
+      store.write([row(1)], { line: 1, input: 0, offset: 10 });
+      assert.equal(count(store.db, 'results'), 1);
+    });
+  });
+});
+
+describe('refusing a file that is not ours', () => {
+  test('an SQLite database with foreign tables is refused as "not a urlsweep" database', () => {
+    const file = dbPath();
+    const db = new Database(file);
+    db.exec("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers (name) VALUES ('Ada');");
+    db.close();
+    assert.throws(
+      () => new ResultStore(file),
+      (err: unknown) => err instanceof StoreError && /not a urlsweep/.test(err.message),
+    );
+    const check = new Database(file, { readonly: true });
+    try {
+      const tables = check.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all();
+      assert.deepEqual(tables, ['customers'], 'no urlsweep table was added');
+      assert.equal(check.prepare('SELECT name FROM customers').pluck().get(), 'Ada');
+    } finally {
+      check.close();
+    }
+  });
+
+  test(
+    'refusing a foreign database leaves its journal mode as it was',
+    () => {
+      const file = dbPath();
+      const db = new Database(file);
+      db.exec('CREATE TABLE notes (body TEXT)');
+      assert.equal(db.pragma('journal_mode', { simple: true }), 'delete');
+      db.close();
+      assert.throws(() => new ResultStore(file), StoreError);
+      const check = new Database(file, { readonly: true });
+      try {
+        assert.equal(check.pragma('journal_mode', { simple: true }), 'delete');
+      } finally {
+        check.close();
+      }
+    },
+  );
+
+  test('a file of random bytes is refused as not an SQLite database, and left unchanged', () => {
+    const file = dbPath();
+    let seed = 12345;
+    const bytes = Buffer.alloc(8192, 0).map(() => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed >>> 24;
+    });
+    fs.writeFileSync(file, bytes);
+    assert.throws(
+      () => new ResultStore(file),
+      (err: unknown) => err instanceof StoreError && /not an SQLite database/.test(err.message) && err.message.includes(file),
+    );
+    assert.deepEqual(fs.readFileSync(file), bytes);
+  });
+
+  test('a text file is refused as not an SQLite database', () => {
+    const file = dbPath();
+    fs.writeFileSync(file, 'https://example.com/\n'.repeat(200));
+    assert.throws(
+      () => new ResultStore(file),
+      (err: unknown) => err instanceof StoreError && /not an SQLite database/.test(err.message),
+    );
+  });
+
+  test('a database written by a newer schema is refused as "newer"', () => {
+    const file = dbPath();
+    const db = new Database(file);
+    db.exec('CREATE TABLE results (line INTEGER PRIMARY KEY)');
+    db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    db.close();
+    assert.throws(
+      () => new ResultStore(file),
+      (err: unknown) => err instanceof StoreError && /newer/.test(err.message),
+    );
+    const check = new Database(file, { readonly: true });
+    try {
+      assert.equal(check.pragma('user_version', { simple: true }), SCHEMA_VERSION + 1, 'the version is not rewritten');
+    } finally {
+      check.close();
+    }
+  });
+
+  test('a database in a folder that does not exist is refused with a StoreError', () => {
+    const file = path.join(dir, 'no-such-folder', 'sweep.db');
+    assert.throws(
+      () => new ResultStore(file),
+      (err: unknown) => err instanceof StoreError && err.message.includes('no-such-folder'),
+    );
+    assert.equal(fs.existsSync(path.dirname(file)), false, 'the folder is not created');
+  });
+});
+
+describe('read-only locations', () => {
+  // File modes do not stop root. When running as root, the store is opened by a child process that runs as
+  // the unprivileged user `nobody` (uid 65534); when that is not possible either, the case is skipped.
+  const CHILD = `
+import fs from 'node:fs';
+const [moduleUrl, dbFile, probe] = process.argv.slice(2);
+let modesIgnored = false;
+try {
+  const fd = fs.openSync(probe, fs.existsSync(probe) ? 'r+' : 'wx');
+  fs.closeSync(fd);
+  modesIgnored = true;
+} catch {}
+if (modesIgnored) {
+  console.log(JSON.stringify({ modesIgnored }));
+} else {
+  const { ResultStore, StoreError } = await import(moduleUrl);
+  try {
+    const store = new ResultStore(dbFile);
+    store.beginRun([], {}, 'test', { line: 0, input: 0, offset: 0 });
+    store.close();
+    console.log(JSON.stringify({ modesIgnored, opened: true }));
+  } catch (err) {
+    console.log(JSON.stringify({ modesIgnored, opened: false, storeError: err instanceof StoreError, message: String(err && err.message) }));
+  }
+}
+`;
+  const moduleUrl = new URL('../src/store/resultStore.js', import.meta.url).href;
+  let area: string;
+  let childScript: string;
+  before(() => {
+    area = fs.mkdtempSync(path.join(os.tmpdir(), 'urlsweep-'));
+    fs.chmodSync(area, 0o755);
+    childScript = path.join(area, 'open-store.mjs');
+    fs.writeFileSync(childScript, CHILD, { mode: 0o644 });
+  });
+  after(() => {
+    for (const entry of fs.readdirSync(area)) fs.chmodSync(path.join(area, entry), 0o755);
+    fs.rmSync(area, { recursive: true, force: true });
+  });
+
+  interface ChildResult {
+    modesIgnored: boolean;
+    opened?: boolean;
+    storeError?: boolean;
+    message?: string;
+  }
+
+  /** Opens the store as an unprivileged user; null when no such user can be had. */
+  function openUnprivileged(dbFile: string, probe: string): ChildResult | null {
+    const asRoot = process.getuid?.() === 0;
+    const result = spawnSync(process.execPath, [childScript, moduleUrl, dbFile, probe], {
+      encoding: 'utf8',
+      timeout: 10_000,
+      ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
+    });
+    if (result.error || result.status !== 0) {
+      if (asRoot) return null; // cannot drop privileges here
+      assert.fail(`child failed: ${result.error?.message ?? result.stderr}`);
+    }
+    return JSON.parse(result.stdout.trim().split('\n').at(-1)!) as ChildResult;
+  }
+
+  test('a new database in a read-only folder is refused with a StoreError', (t) => {
+    const folder = path.join(area, 'readonly-folder');
+    fs.mkdirSync(folder);
+    fs.chmodSync(folder, 0o555);
+    const file = path.join(folder, 'sweep.db');
+    const result = openUnprivileged(file, path.join(folder, 'probe'));
+    if (result === null || result.modesIgnored) {
+      t.skip('root ignores file modes');
+      return;
+    }
+    assert.equal(result.opened, false, 'the store must not open');
+    assert.equal(result.storeError, true, `a StoreError, got: ${result.message}`);
+    assert.ok(result.message?.includes(file), result.message);
+    assert.match(result.message!, /cannot be opened|read-only/);
+    assert.equal(fs.existsSync(file), false);
+  });
+
+  test('a read-only database file is refused with a StoreError', (t) => {
+    const folder = path.join(area, 'writable-folder');
+    fs.mkdirSync(folder);
+    fs.chmodSync(folder, 0o777);
+    const file = path.join(folder, 'sweep.db');
+    withStore(file, (store) => {
+      store.beginRun(INPUTS, {}, '0.0.1', START);
+      store.write([row(1)], { line: 1, input: 0, offset: 10 });
+    });
+    fs.chmodSync(file, 0o444);
+    const result = openUnprivileged(file, file);
+    if (result === null || result.modesIgnored) {
+      t.skip('root ignores file modes');
+      return;
+    }
+    assert.equal(result.opened, false, 'the store must not open for writing');
+    assert.equal(result.storeError, true, `a StoreError, got: ${result.message}`);
+    assert.match(result.message!, /read-only|cannot be opened/);
+    withStore(file, (store) => assert.equal(count(store.db, 'results'), 1, 'the data is intact'));
+  });
+});
