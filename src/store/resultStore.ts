@@ -29,10 +29,29 @@ export interface PreviousSweep {
 
 export class StoreError extends Error {}
 
+/** Rows per INSERT: one statement call per 64 rows costs far less than 64 calls (16 columns, 1024 values). */
+const ROWS_PER_STATEMENT = 64;
+
+function insertSql(rows: number): string {
+  const one = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+  return `INSERT OR REPLACE INTO results (line, url, host, outcome, status, error_code, error_message, final_url,
+    redirects, method, attempts, remote_ip, content_type, content_length, elapsed_ms, checked_at)
+    VALUES ${Array(rows).fill(one).join(', ')}`;
+}
+
+function pushValues(values: unknown[], r: ResultRow): unknown[] {
+  values.push(
+    r.line, r.url, r.host, r.outcome, r.status, r.error_code, r.error_message, r.final_url,
+    r.redirects, r.method, r.attempts, r.remote_ip, r.content_type, r.content_length, r.elapsed_ms, r.checked_at,
+  );
+  return values;
+}
+
 export class ResultStore {
   readonly db: Database.Database;
   private runId = 0;
   private readonly insertResult: Database.Statement;
+  private readonly insertResults: Database.Statement;
   private readonly insertHop: Database.Statement;
   private readonly updateCheckpoint: Database.Statement;
   private readonly writeBatchTx: (rows: ResultRow[], checkpoint: Checkpoint | null) => void;
@@ -56,18 +75,15 @@ export class ResultStore {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma('busy_timeout = 5000');
-      this.db.pragma('cache_size = -65536'); // 64 MiB
+      this.db.pragma('cache_size = -16384'); // 16 MiB: rows arrive in about line order, a bigger cache buys nothing
       this.db.exec(SCHEMA_SQL);
       this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
     } catch (err) {
       this.db.close();
       throw asStoreError(err, path);
     }
-    this.insertResult = this.db.prepare(
-      `INSERT OR REPLACE INTO results (line, url, host, outcome, status, error_code, error_message, final_url,
-         redirects, method, attempts, remote_ip, content_type, content_length, elapsed_ms, checked_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
+    this.insertResult = this.db.prepare(insertSql(1));
+    this.insertResults = this.db.prepare(insertSql(ROWS_PER_STATEMENT));
     this.insertHop = this.db.prepare(
       'INSERT OR REPLACE INTO redirects (line, hop, url, status, location) VALUES (?, ?, ?, ?, ?)',
     );
@@ -75,12 +91,15 @@ export class ResultStore {
       'UPDATE runs SET checkpoint_line = ?, checkpoint_input = ?, checkpoint_offset = ? WHERE id = ?',
     );
     this.writeBatchTx = this.db.transaction((rows: ResultRow[], checkpoint: Checkpoint | null) => {
+      let i = 0;
+      for (; i + ROWS_PER_STATEMENT <= rows.length; i += ROWS_PER_STATEMENT) {
+        const values: unknown[] = [];
+        for (let j = i; j < i + ROWS_PER_STATEMENT; j++) pushValues(values, rows[j]!);
+        this.insertResults.run(values);
+      }
+      for (; i < rows.length; i++) this.insertResult.run(pushValues([], rows[i]!));
       for (const r of rows) {
-        this.insertResult.run(
-          r.line, r.url, r.host, r.outcome, r.status, r.error_code, r.error_message, r.final_url,
-          r.redirects, r.method, r.attempts, r.remote_ip, r.content_type, r.content_length, r.elapsed_ms, r.checked_at,
-        );
-        if (r.hops) r.hops.forEach((h, i) => this.insertHop.run(r.line, i + 1, h.url, h.status, h.location));
+        if (r.hops) r.hops.forEach((h, n) => this.insertHop.run(r.line, n + 1, h.url, h.status, h.location));
       }
       if (checkpoint) this.updateCheckpoint.run(checkpoint.line, checkpoint.input, checkpoint.offset, this.runId);
     });
