@@ -85,7 +85,8 @@ export interface EngineConfig {
 export type ToWorker = { type: 'jobs'; jobs: Job[] } | { type: 'end' };
 
 /** Worker → coordinator. Results stream back as they complete, in small batches. */
-export type FromWorker = { type: 'results'; rows: ResultRow[] } | { type: 'done' };
+/** `active`: requests in flight in that worker right now, for the progress display. */
+export type FromWorker = { type: 'results'; rows: ResultRow[]; active: number } | { type: 'done' };
 
 /** The task each Piscina worker runs for the whole sweep. */
 export interface WorkerTask {

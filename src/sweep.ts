@@ -82,14 +82,16 @@ async function sweepLines(
   const reporter = startProgress(stats, pool, progress, earlierRows, listener);
   try {
     for await (const lines of readLines(options.inputs, progress, from)) {
+      stats.linesRead += lines.length;
       for (const input of lines) {
+        stats.linesProcessed++;
         if (input.line <= from.line) continue;
         checkpoint.read(input.line, input.input, input.offsetAfter);
         if (alreadyRecorded.has(input.line)) {
           checkpoint.complete(input.line);
           continue;
         }
-        const wait = route(input, options, pool, record, checkpoint);
+        const wait = route(input, options, pool, record, checkpoint, stats);
         if (wait) {
           pool.flush();
           await wait;
@@ -117,7 +119,9 @@ function route(
   pool: WorkerPool,
   record: (row: ResultRow) => void,
   checkpoint: CheckpointTracker,
+  stats: SweepStats,
 ): Promise<void> | undefined {
+  stats.issued++;
   if (input.text === null) {
     const message = input.problem === 'too_long' ? 'line too long' : 'not text (binary or invalid UTF-8)';
     record(invalidRow(input.line, input.preview ?? '', input.problem === 'too_long' ? 'URLSWEEP_LINE_TOO_LONG' : 'URLSWEEP_BINARY_LINE', message));
@@ -125,6 +129,7 @@ function route(
   }
   const parsed = parseLine(input.text);
   if (parsed.kind === 'skip') {
+    stats.issued--;
     checkpoint.complete(input.line);
     return undefined;
   }
@@ -160,7 +165,9 @@ function startProgress(
     const first = recent[0]!;
     const rate = now > first.at ? ((stats.recorded - first.recorded) * 1000) / (now - first.at) : 0;
     const elapsedMs = now - stats.startedAt;
-    const fraction = read.fraction;
+    // Reading runs ahead of the answers (a chunk at a time, and the workers' windows): a small input
+    // would show 100% while thousands of URLs are pending.
+    const fraction = stats.doneFraction(read.fraction);
     listener.progress!({
       recorded: stats.recorded,
       earlier,

@@ -6,6 +6,18 @@ export class SweepStats {
   readonly startedAt = Date.now();
   /** Rows recorded by this run. */
   recorded = 0;
+  /** Lines handed over by the reader (whole chunks at a time) and lines the coordinator has gone through. */
+  linesRead = 0;
+  linesProcessed = 0;
+  /** Lines gone through that need a row (not blank, not a comment); those not yet recorded are pending. */
+  issued = 0;
+
+  /** Share of the input done, 0..1: the byte share read, scaled by the share of those lines that are done. */
+  doneFraction(readFraction: number | null): number | null {
+    if (readFraction === null || this.linesRead === 0) return readFraction;
+    const done = this.linesProcessed - (this.issued - this.recorded);
+    return (readFraction * done) / this.linesRead;
+  }
   /** Rows recorded by this run that are not an HTTP response. */
   failures = 0;
   readonly byOutcome = new Map<Outcome, number>();

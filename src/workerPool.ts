@@ -14,6 +14,8 @@ interface Shard {
   port: MessagePort;
   outbox: Job[];
   outstanding: number;
+  /** Requests in flight in the worker, as of its last message. */
+  active: number;
   /** Resolves the reader waiting for this shard to have room. */
   wakeup: (() => void) | null;
   done: Promise<void>;
@@ -43,10 +45,11 @@ export class WorkerPool {
     for (let i = 0; i < threads; i++) {
       const { port1, port2 } = new MessageChannel();
       let finished!: () => void;
-      const shard: Shard = { port: port1, outbox: [], outstanding: 0, wakeup: null, done: new Promise((r) => (finished = r)) };
+      const shard: Shard = { port: port1, outbox: [], outstanding: 0, active: 0, wakeup: null, done: new Promise((r) => (finished = r)) };
       port1.on('message', (msg: FromWorker) => {
         if (msg.type === 'results') {
           shard.outstanding -= msg.rows.length;
+          shard.active = msg.active;
           this.onRows(msg.rows);
           if (shard.wakeup && shard.outstanding + shard.outbox.length < this.window) {
             const wake = shard.wakeup;
@@ -61,10 +64,10 @@ export class WorkerPool {
     }
   }
 
-  /** URLs sent but not yet answered, across workers. */
+  /** Requests in flight across workers (as of their last reports). */
   get inFlight(): number {
     let n = 0;
-    for (const s of this.shards) n += s.outstanding + s.outbox.length;
+    for (const s of this.shards) n += s.active;
     return n;
   }
 

@@ -28,6 +28,11 @@ export class Scheduler {
     return this.active + this.queue.length - this.head + waiting;
   }
 
+  /** Requests in flight now. */
+  get inFlight(): number {
+    return this.active;
+  }
+
   get idle(): boolean {
     return this.active === 0 && this.head === this.queue.length;
   }

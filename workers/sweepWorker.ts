@@ -14,8 +14,8 @@ export default async function sweepWorker({ port, config }: WorkerTask): Promise
   const resolver = new HostResolver({ servers: config.resolvers });
   const agent = createAgent(config, resolver);
   const ctx: CheckContext = { agent, resolver, config, headers: { 'user-agent': config.userAgent, ...config.headers } };
-  const outbox = new Outbox(port);
-  const scheduler = new Scheduler(config.concurrency, config.perHost, (job) => checkUrl(job, ctx), (row) => outbox.add(row));
+  const scheduler: Scheduler = new Scheduler(config.concurrency, config.perHost, (job) => checkUrl(job, ctx), (row) => outbox.add(row));
+  const outbox = new Outbox(port, () => scheduler.inFlight);
 
   await new Promise<void>((resolve) => {
     let ended = false;
@@ -42,7 +42,10 @@ class Outbox {
   private scheduled: NodeJS.Immediate | null = null;
   afterFlush: () => void = () => {};
 
-  constructor(private readonly port: MessagePort) {}
+  constructor(
+    private readonly port: MessagePort,
+    private readonly active: () => number,
+  ) {}
 
   add(row: ResultRow): void {
     this.rows.push(row);
@@ -54,7 +57,7 @@ class Outbox {
     if (this.scheduled) clearImmediate(this.scheduled);
     this.scheduled = null;
     if (this.rows.length > 0) {
-      this.port.postMessage({ type: 'results', rows: this.rows } satisfies FromWorker);
+      this.port.postMessage({ type: 'results', rows: this.rows, active: this.active() } satisfies FromWorker);
       this.rows = [];
     }
     this.afterFlush();
