@@ -16,6 +16,10 @@ const defaults = defaultOptions();
 /** yargs drops a lone `-` from positionals, so stdin travels through parsing as this token. */
 const STDIN_TOKEN = '<stdin>';
 
+function seconds(ms: number): string {
+  return `${ms / 1000}s`;
+}
+
 /** A scalar option given twice takes its last value, as in most tools (yargs would make an array). */
 function last<T, R = T>(convert: (value: T) => R = (v) => v as unknown as R) {
   return (value: T | T[]): R => convert(Array.isArray(value) ? value[value.length - 1]! : value);
@@ -50,6 +54,21 @@ function atLeastZero(name: string) {
   });
 }
 
+/** Timeouts not given on the command line: the simulated internet's dead hosts need not take 30 s each. */
+function timeouts(argv: Record<string, unknown>): Pick<SweepOptions, 'timeoutMs' | 'connectTimeoutMs' | 'headersTimeoutMs' | 'bodyTimeoutMs'> {
+  const base = argv.sim
+    ? { timeoutMs: 6_000, connectTimeoutMs: 2_000, headersTimeoutMs: 2_000, bodyTimeoutMs: 2_000 }
+    : defaults;
+  const timeoutMs = (argv.timeout as number | undefined) ?? base.timeoutMs;
+  return {
+    timeoutMs,
+    connectTimeoutMs: (argv['connect-timeout'] as number | undefined) ?? base.connectTimeoutMs,
+    // Neither may outlast the total.
+    headersTimeoutMs: Math.min((argv['headers-timeout'] as number | undefined) ?? base.headersTimeoutMs, timeoutMs),
+    bodyTimeoutMs: Math.min((argv['body-timeout'] as number | undefined) ?? base.bodyTimeoutMs, timeoutMs),
+  };
+}
+
 async function run(argv: Record<string, unknown>): Promise<number> {
   const options: SweepOptions = {
     ...defaults,
@@ -60,10 +79,7 @@ async function run(argv: Record<string, unknown>): Promise<number> {
     concurrency: argv.concurrency as number,
     perHost: argv['per-host'] as number,
     method: argv.method as 'HEAD' | 'GET',
-    timeoutMs: argv.timeout as number,
-    connectTimeoutMs: argv['connect-timeout'] as number,
-    headersTimeoutMs: Math.min(argv['headers-timeout'] as number, argv.timeout as number),
-    bodyTimeoutMs: Math.min(argv['body-timeout'] as number, argv.timeout as number),
+    ...timeouts(argv),
     retries: argv.retries as number,
     maxRedirects: argv['max-redirects'] as number,
     insecure: argv.insecure as boolean,
@@ -114,10 +130,10 @@ const cli = yargs(hideBin(process.argv).map((a) => (a === '-' ? STDIN_TOKEN : a)
         .option('concurrency', { alias: 'c', type: 'number', default: defaults.concurrency, coerce: positive('concurrency'), describe: 'Requests in flight, across all threads' })
         .option('threads', { type: 'number', default: defaults.threads, coerce: positive('threads'), describe: 'Worker threads (default: one per core)' })
         .option('per-host', { type: 'number', default: defaults.perHost, coerce: positive('per-host'), describe: 'Requests in flight per host' })
-        .option('timeout', { type: 'string', default: '30s', coerce: last(parseDuration), describe: 'Total time per URL, redirects and retries included' })
-        .option('connect-timeout', { type: 'string', default: '10s', coerce: last(parseDuration), describe: 'Time to connect (TCP and TLS)' })
-        .option('headers-timeout', { type: 'string', default: '15s', coerce: last(parseDuration), describe: 'Time from request sent to response headers' })
-        .option('body-timeout', { type: 'string', default: '15s', coerce: last(parseDuration), describe: 'Longest pause while reading the body' })
+        .option('timeout', { type: 'string', defaultDescription: seconds(defaults.timeoutMs), coerce: last(parseDuration), describe: 'Total time per URL, redirects and retries included' })
+        .option('connect-timeout', { type: 'string', defaultDescription: seconds(defaults.connectTimeoutMs), coerce: last(parseDuration), describe: 'Time to connect (TCP and TLS)' })
+        .option('headers-timeout', { type: 'string', defaultDescription: seconds(defaults.headersTimeoutMs), coerce: last(parseDuration), describe: 'Time from request sent to response headers' })
+        .option('body-timeout', { type: 'string', defaultDescription: seconds(defaults.bodyTimeoutMs), coerce: last(parseDuration), describe: 'Longest pause while reading the body' })
         .option('retries', { type: 'number', default: defaults.retries, coerce: atLeastZero('retries'), describe: 'Retries of transient failures (timeouts, resets, 429, 502, 503, 504)' })
         .option('max-redirects', { type: 'number', default: defaults.maxRedirects, coerce: atLeastZero('max-redirects'), describe: 'Redirects followed before giving up' })
         .option('insecure', { type: 'boolean', default: false, describe: 'Accept any TLS certificate' })
@@ -126,7 +142,7 @@ const cli = yargs(hideBin(process.argv).map((a) => (a === '-' ? STDIN_TOKEN : a)
         .option('user-agent', { type: 'string', default: defaults.userAgent, coerce: last(), describe: 'User-Agent header' })
         .option('resolver', { type: 'string', array: true, default: [] as string[], coerce: (list: string[]) => list.map(checkResolver), describe: 'DNS server IP[:PORT] (repeatable; default: the system’s servers)' })
         .option('progress', { choices: ['auto', 'bar', 'log', 'json', 'none'] as const, default: 'auto' as const, coerce: last(), describe: 'Progress on stderr: a bar on a terminal, a line every 10 s otherwise, or NDJSON' })
-        .option('sim', { type: 'boolean', default: false, describe: 'Sweep the built-in simulated internet on loopback (offline showcase)' })
+        .option('sim', { type: 'boolean', default: false, describe: 'Sweep the built-in simulated internet on loopback (offline showcase; timeouts default to 6s total, 2s each stage)' })
         .example('$0 run urls.txt', 'HEAD every URL in urls.txt into urlsweep.db')
         .example('$0 run part1.txt part2.txt.gz --db crawl.db -c 2000', 'Two inputs, 2000 requests in flight')
         .example('zcat dump.gz | $0 run - --method GET --timeout 20s', 'Read stdin, GET bodies')
