@@ -5,11 +5,13 @@ import { isIP } from 'node:net';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { parseDuration } from './duration.js';
-import { runSweep, UsageError } from './sweep.js';
+import { GRACE_MS, runSweep, UsageError } from './sweep.js';
+import { Interrupt } from './interrupt.js';
 import { defaultOptions, type SweepOptions } from './sweepOptions.js';
 import { createReporter, type ProgressMode } from './progress/reporters.js';
 import { summaryText } from './progress/summaryText.js';
 import { StoreError } from './store/resultStore.js';
+import { WorkerLostError } from './workerPool.js';
 import { VERSION } from './version.js';
 
 const defaults = defaultOptions();
@@ -91,17 +93,38 @@ async function run(argv: Record<string, unknown>): Promise<number> {
   if (options.inputs.filter((i) => i === '-').length > 1) throw new UsageError('stdin (-) can be read only once');
   const reporter = createReporter(argv.progress as ProgressMode);
   const sim = argv.sim ? await startSim(options) : null;
+  const interrupt = new Interrupt();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    process.stderr.write(
+      interrupt.stopping
+        ? `\n${signal}: stopping now; what is done is being saved.\n`
+        : `\n${signal}: finishing the requests in flight (up to ${GRACE_MS / 1000}s); again to stop at once.\n`,
+    );
+    interrupt.request(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
-    const summary = await runSweep(options, reporter);
+    const summary = await runSweep(options, reporter, interrupt);
     reporter.stop(summary);
     if (argv.progress !== 'json') process.stdout.write(summaryText(summary));
-    return 0;
+    if (!summary.interrupted) return 0;
+    process.stderr.write(`To resume: ${resumeCommand()}\n`);
+    return summary.interrupted === 'SIGTERM' ? 143 : 130;
   } catch (err) {
     reporter.stop(null);
     throw err;
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     await sim?.close();
   }
+}
+
+/** The command as the user typed it, minus --fresh (which would throw away what was just saved). */
+function resumeCommand(): string {
+  const args = hideBin(process.argv).filter((a) => a !== '--fresh');
+  return ['urlsweep', ...args].map((a) => (/^[\w./:=@%+,-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
 /** `--sim`: sweep the simulated internet on loopback instead of the real one (offline showcase). */
@@ -150,7 +173,9 @@ const cli = yargs(hideBin(process.argv).map((a) => (a === '-' ? STDIN_TOKEN : a)
         .epilogue(
           'Durations: 500ms, 10s, 2m; a bare number means seconds. A plain file resumes at the byte offset of its\n' +
             'checkpoint; gzip input and stdin are re-read and skipped up to it.\n' +
-            'Exit codes: 0 done, 1 failed (database, input), 2 bad usage.',
+            'Ctrl-C (or SIGTERM) stops reading, lets requests in flight finish for up to 5s and saves; a second\n' +
+            'one stops at once. Either way, running the same command again resumes.\n' +
+            'Exit codes: 0 done, 1 failed (database, input), 2 bad usage, 130 interrupted (SIGINT), 143 (SIGTERM).',
         ),
     async (argv) => {
       process.exitCode = await run(argv as unknown as Record<string, unknown>);
@@ -171,7 +196,7 @@ const cli = yargs(hideBin(process.argv).map((a) => (a === '-' ? STDIN_TOKEN : a)
 try {
   await cli.parseAsync();
 } catch (err) {
-  if (err instanceof UsageError || err instanceof StoreError) {
+  if (err instanceof UsageError || err instanceof StoreError || err instanceof WorkerLostError) {
     process.stderr.write(`urlsweep: ${err.message}\n`);
     process.exitCode = err instanceof UsageError ? 2 : 1;
   } else {

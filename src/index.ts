@@ -1,5 +1,6 @@
 // urlsweep as a library: everything the CLI does is reachable from here.
-export { runSweep, UsageError, type SweepListener } from './sweep.js';
+export { runSweep, UsageError, GRACE_MS, type SweepListener } from './sweep.js';
+export { Interrupt } from './interrupt.js';
 export { defaultOptions, type SweepOptions } from './sweepOptions.js';
 export type { SweepSummary } from './summary.js';
 export type { ProgressSnapshot } from './sweepStats.js';

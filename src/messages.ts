@@ -81,8 +81,11 @@ export interface EngineConfig {
   portMap: Record<number, number>;
 }
 
-/** Coordinator → worker, over the worker's MessagePort. */
-export type ToWorker = { type: 'jobs'; jobs: Job[] } | { type: 'end' };
+/**
+ * Coordinator → worker, over the worker's MessagePort. `end`: no more jobs, finish them all.
+ * `stop`: the sweep is interrupted; drop the jobs not started, finish those in flight.
+ */
+export type ToWorker = { type: 'jobs'; jobs: Job[] } | { type: 'end' } | { type: 'stop' };
 
 /** Worker → coordinator. Results stream back as they complete, in small batches. */
 /** `active`: requests in flight in that worker right now, for the progress display. */

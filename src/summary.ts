@@ -7,6 +7,10 @@ export interface SweepSummary {
   db: string;
   /** The database already held a finished sweep of this input: nothing was done. */
   alreadyComplete: boolean;
+  /** What stopped this run early (SIGINT, SIGTERM, …); null when it ran to the end. */
+  interrupted: string | null;
+  /** Worker threads that died during this run and were replaced (their URLs were sent again). */
+  workerRestarts: number;
   /** Rows in the database. */
   total: number;
   /** Rows recorded by this run. */
@@ -21,7 +25,12 @@ export interface SweepSummary {
   rate: number;
 }
 
-export function summarize(store: ResultStore, stats: SweepStats | null, elapsedMs: number, alreadyComplete: boolean): SweepSummary {
+export function summarize(
+  store: ResultStore,
+  stats: SweepStats | null,
+  end: { alreadyComplete?: boolean; interrupted?: string | null },
+): SweepSummary {
+  const elapsedMs = stats ? Date.now() - stats.startedAt : 0;
   const byOutcome: Record<string, number> = {};
   let total = 0;
   for (const r of store.db.prepare('SELECT outcome, count(*) AS n FROM results GROUP BY outcome ORDER BY n DESC').all() as Array<{ outcome: string; n: number }>) {
@@ -36,7 +45,9 @@ export function summarize(store: ResultStore, stats: SweepStats | null, elapsedM
   const h = stats?.latency;
   return {
     db: store.path,
-    alreadyComplete,
+    alreadyComplete: end.alreadyComplete ?? false,
+    interrupted: end.interrupted ?? null,
+    workerRestarts: stats?.workerRestarts ?? 0,
     total,
     recorded: stats?.recorded ?? 0,
     byOutcome,

@@ -1,61 +1,77 @@
 // The coordinator: streams the input, validates and routes each line, feeds the workers, records every
 // result with its checkpoint, and reports progress. Everything the CLI's `run` does is this call.
-import { resolve } from 'node:path';
-import { statSync } from 'node:fs';
 import { readLines, ReadProgress, type InputLine } from './input/lineReader.js';
 import { parseLine } from './input/parseLine.js';
+import { identify } from './input/inputIdentity.js';
 import type { Job, ResultRow } from './messages.js';
 import { shardOf } from './route.js';
 import { CheckpointTracker } from './checkpoint.js';
-import { ResultStore, type Checkpoint, type InputIdentity } from './store/resultStore.js';
+import { ResultStore, type Checkpoint } from './store/resultStore.js';
 import { BatchWriter } from './store/batchWriter.js';
 import { WorkerPool } from './workerPool.js';
 import { SweepStats, type ProgressSnapshot } from './sweepStats.js';
 import { engineConfig, recordedOptions, type SweepOptions } from './sweepOptions.js';
 import { summarize, type SweepSummary } from './summary.js';
+import { planRun } from './runPlan.js';
+import { Interrupt } from './interrupt.js';
+import { UsageError } from './errors.js';
 import { VERSION } from './version.js';
 
-/** A problem with what the user asked for, said plainly (the CLI prints it without a stack trace). */
-export class UsageError extends Error {}
+export { UsageError };
 
 export interface SweepListener {
   /** About once a second while the sweep runs. */
   progress?(snapshot: ProgressSnapshot): void;
-  /** Once, before the first request: whether this run resumes an earlier one. */
-  start?(info: { resumedFrom: number; earlierRows: number }): void;
+  /** Once, before the first request: whether this run resumes an earlier one, and what changed since. */
+  start?(info: { resumedFrom: number; earlierRows: number; changedOptions: string[] }): void;
 }
 
 const PROGRESS_MS = 1000;
+/** After a first Ctrl-C, requests in flight get this long to finish before they are abandoned. */
+export const GRACE_MS = 5000;
 
-export async function runSweep(options: SweepOptions, listener: SweepListener = {}): Promise<SweepSummary> {
+export async function runSweep(
+  options: SweepOptions,
+  listener: SweepListener = {},
+  interrupt: Interrupt = new Interrupt(),
+): Promise<SweepSummary> {
   if (options.inputs.length === 0) throw new UsageError('no input: name one or more files, or - for stdin');
-  const identity = inputIdentity(options.inputs);
+  const identity = identify(options.inputs);
   const store = new ResultStore(options.db);
   try {
-    let previous = store.previous();
-    if (previous && options.fresh) {
-      store.clear();
-      previous = null;
+    const recorded = recordedOptions(options);
+    const plan = store.exclusive(() => {
+      const p = planRun(store, identity, recorded, options.fresh);
+      if (p.kind === 'sweep') store.beginRun(identity, recorded, VERSION, p.from);
+      return p;
+    });
+    if (plan.kind === 'complete') return summarize(store, null, { alreadyComplete: true });
+    listener.start?.({ resumedFrom: plan.from.line, earlierRows: plan.earlierRows, changedOptions: plan.changedOptions });
+    let stats: SweepStats;
+    try {
+      stats = await sweepLines(options, store, plan.from, plan.alreadyRecorded, plan.earlierRows, listener, interrupt);
+    } catch (err) {
+      markFailed(store);
+      throw err;
     }
-    if (previous && !sameInputs(previous.inputs, identity)) {
-      throw new UsageError(
-        `${options.db} holds a sweep of other input (${describe(previous.inputs)}); ` +
-          `use another --db, or --fresh to discard that sweep`,
-      );
+    if (interrupt.stopping) {
+      store.endRun('interrupted');
+      return summarize(store, stats, { interrupted: interrupt.reason });
     }
-    if (previous?.state === 'finished') return summarize(store, null, 0, true);
-
-    const from: Checkpoint = previous?.checkpoint ?? { line: 0, input: 0, offset: 0 };
-    const alreadyRecorded = previous ? store.linesAbove(from.line) : new Set<number>();
-    const earlierRows = previous ? from.line + alreadyRecorded.size : 0;
-    store.beginRun(identity, recordedOptions(options), VERSION, from);
-    listener.start?.({ resumedFrom: from.line, earlierRows });
-    const stats = await sweepLines(options, store, from, alreadyRecorded, earlierRows, listener);
     store.endRun('finished');
     store.buildIndexes();
-    return summarize(store, stats, Date.now() - stats.startedAt, false);
+    return summarize(store, stats, {});
   } finally {
     store.close();
+  }
+}
+
+/** Best effort: a failure may be the database itself (disk full), which then keeps the run as `running`. */
+function markFailed(store: ResultStore): void {
+  try {
+    store.endRun('failed');
+  } catch {
+    // The next run sees a dead process behind 'running' and resumes all the same.
   }
 }
 
@@ -66,6 +82,7 @@ async function sweepLines(
   alreadyRecorded: Set<number>,
   earlierRows: number,
   listener: SweepListener,
+  interrupt: Interrupt,
 ): Promise<SweepStats> {
   const stats = new SweepStats();
   const checkpoint = new CheckpointTracker(from);
@@ -80,10 +97,12 @@ async function sweepLines(
   const pool = new WorkerPool(options.threads, engineConfig(options), window, (rows) => rows.forEach(record));
   const progress = new ReadProgress(options.inputs);
   const reporter = startProgress(stats, pool, progress, earlierRows, listener);
+  const failure = (): Error | null => writer.error ?? pool.failure;
   try {
-    for await (const lines of readLines(options.inputs, progress, from)) {
+    reading: for await (const lines of readLines(options.inputs, progress, from)) {
       stats.linesRead += lines.length;
       for (const input of lines) {
+        if (interrupt.stopping) break reading;
         stats.linesProcessed++;
         if (input.line <= from.line) continue;
         checkpoint.read(input.line, input.input, input.offsetAfter);
@@ -94,19 +113,22 @@ async function sweepLines(
         const wait = route(input, options, pool, record, checkpoint, stats);
         if (wait) {
           pool.flush();
-          await wait;
+          await Promise.race([wait, interrupt.next()]);
         }
-        if (writer.error) throw writer.error;
+        const error = failure();
+        if (error) throw error;
       }
       pool.flush();
     }
-    await pool.finish();
-  } catch (err) {
-    await pool.destroy();
-    throw err;
+    if (!interrupt.stopping) await Promise.race([pool.finish(), interrupt.next()]);
+    if (interrupt.stopping) await pool.stop(interrupt.aborting ? 0 : GRACE_MS, interrupt.next());
+    const error = failure();
+    if (error) throw error;
   } finally {
+    await pool.destroy();
     reporter.stop();
     writer.close();
+    stats.workerRestarts = pool.restarts;
   }
   if (writer.error) throw writer.error;
   return stats;
@@ -180,23 +202,4 @@ function startProgress(
     });
   }, PROGRESS_MS);
   return { stop: () => clearInterval(timer) };
-}
-
-function inputIdentity(inputs: string[]): InputIdentity[] {
-  return inputs.map((path) => {
-    if (path === '-') return { path: '-', size: null };
-    try {
-      return { path: resolve(path), size: statSync(path).size };
-    } catch (err) {
-      throw new UsageError(`cannot read input ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
-    }
-  });
-}
-
-function sameInputs(a: InputIdentity[], b: InputIdentity[]): boolean {
-  return a.length === b.length && a.every((x, i) => x.path === b[i]!.path && x.size === b[i]!.size);
-}
-
-function describe(inputs: InputIdentity[]): string {
-  return inputs.map((i) => i.path).join(', ');
 }

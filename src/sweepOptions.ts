@@ -76,7 +76,7 @@ export function engineConfig(o: SweepOptions): EngineConfig {
 }
 
 /** What is kept in `runs.options`: everything but secrets-prone header values and the CA itself. */
-export function recordedOptions(o: SweepOptions): object {
+export function recordedOptions(o: SweepOptions): Record<string, unknown> {
   const { caPem, headers, inputs: _inputs, ...rest } = o;
   return { ...rest, ca: caPem ? 'custom' : null, headers: Object.keys(headers) };
 }

@@ -21,6 +21,8 @@ export class SweepStats {
   /** Rows recorded by this run that are not an HTTP response. */
   failures = 0;
   readonly byOutcome = new Map<Outcome, number>();
+  /** Worker threads that died and were replaced. */
+  workerRestarts = 0;
   /** Responses' elapsed times. */
   readonly latency = new LatencyHistogram();
 

@@ -1,6 +1,7 @@
 // The coordinator's side of the worker threads: a Piscina pool where each worker runs one long-lived
 // task fed over its own MessagePort. Credit-based flow control: at most `window` URLs are outstanding
-// per worker, so memory stays bounded by the work in flight whatever the input size.
+// per worker, so memory stays bounded by the work in flight whatever the input size. The outstanding
+// URLs are kept, so a worker that dies is replaced and its unfinished URLs are sent again.
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
@@ -9,26 +10,54 @@ import type { EngineConfig, FromWorker, Job, ResultRow, ToWorker, WorkerTask } f
 const WORKER_FILE = fileURLToPath(new URL('../workers/sweepWorker.js', import.meta.url));
 /** URLs are sent to a worker in batches of this size (or fewer when the input pauses). */
 const SEND_BATCH = 256;
+/** Workers lost in one sweep before it gives up: past this, something is wrong beyond one bad moment. */
+const MAX_RESTARTS = 10;
+/** A worker's heap may not grow past this; one that does is replaced like a crashed one. */
+const WORKER_HEAP_MB = 1024;
 
-interface Shard {
-  port: MessagePort;
-  outbox: Job[];
-  outstanding: number;
+export class WorkerLostError extends Error {}
+
+class Shard {
+  port: MessagePort | null = null;
+  /** Sent and not yet answered, by line: what a replacement worker gets again. */
+  readonly outstanding = new Map<number, Job>();
+  outbox: Job[] = [];
   /** Requests in flight in the worker, as of its last message. */
-  active: number;
+  active = 0;
   /** Resolves the reader waiting for this shard to have room. */
-  wakeup: (() => void) | null;
-  done: Promise<void>;
+  wakeup: (() => void) | null = null;
+  settled = false;
+  private settle!: () => void;
+  readonly done = new Promise<void>((resolve) => (this.settle = resolve));
+
+  finish(): void {
+    this.settled = true;
+    this.port?.close();
+    this.settle();
+    this.wake();
+  }
+
+  wake(): void {
+    const wake = this.wakeup;
+    this.wakeup = null;
+    wake?.();
+  }
 }
 
 export class WorkerPool {
   private readonly piscina: Piscina;
   private readonly shards: Shard[] = [];
-  private readonly tasks: Promise<void>[] = [];
+  /** What every worker was last told after its jobs: nothing yet, `end` or `stop`. */
+  private closing: 'end' | 'stop' | null = null;
+  private destroyed = false;
+  /** Workers replaced after dying. */
+  restarts = 0;
+  /** Set when workers keep dying: the sweep stops with it. */
+  failure: Error | null = null;
 
   constructor(
     readonly threads: number,
-    config: EngineConfig,
+    private readonly config: EngineConfig,
     /** Outstanding URLs per worker before the reader waits. */
     private readonly window: number,
     private readonly onRows: (rows: ResultRow[]) => void,
@@ -41,27 +70,44 @@ export class WorkerPool {
       atomics: 'disabled',
       idleTimeout: Infinity,
       concurrentTasksPerWorker: 1,
+      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
     });
     for (let i = 0; i < threads; i++) {
-      const { port1, port2 } = new MessageChannel();
-      let finished!: () => void;
-      const shard: Shard = { port: port1, outbox: [], outstanding: 0, active: 0, wakeup: null, done: new Promise((r) => (finished = r)) };
-      port1.on('message', (msg: FromWorker) => {
-        if (msg.type === 'results') {
-          shard.outstanding -= msg.rows.length;
-          shard.active = msg.active;
-          this.onRows(msg.rows);
-          if (shard.wakeup && shard.outstanding + shard.outbox.length < this.window) {
-            const wake = shard.wakeup;
-            shard.wakeup = null;
-            wake();
-          }
-        } else if (msg.type === 'done') finished();
-      });
+      const shard = new Shard();
       this.shards.push(shard);
-      const task: WorkerTask = { port: port2, config };
-      this.tasks.push(this.piscina.run(task, { transferList: [port2] }) as Promise<void>);
+      this.connect(shard);
     }
+  }
+
+  /** Starts a worker task for the shard, over a new channel. */
+  private connect(shard: Shard): void {
+    const { port1, port2 } = new MessageChannel();
+    shard.port = port1;
+    port1.on('message', (msg: FromWorker) => {
+      if (msg.type === 'done') return shard.finish();
+      for (const row of msg.rows) shard.outstanding.delete(row.line);
+      shard.active = msg.active;
+      this.onRows(msg.rows);
+      if (shard.outstanding.size + shard.outbox.length < this.window) shard.wake();
+    });
+    const task: WorkerTask = { port: port2, config: this.config };
+    this.piscina.run(task, { transferList: [port2] }).catch((err: Error) => this.lost(shard, err));
+  }
+
+  /** A worker died (crash, out of memory): a new one takes over its unfinished URLs. */
+  private lost(shard: Shard, err: Error): void {
+    if (this.destroyed || shard.settled) return;
+    shard.port?.close();
+    this.restarts++;
+    if (this.restarts > MAX_RESTARTS) {
+      this.failure ??= new WorkerLostError(`worker threads died ${this.restarts} times; the last: ${err.message}`);
+      for (const s of this.shards) s.finish();
+      return;
+    }
+    this.connect(shard);
+    const jobs = [...shard.outstanding.values()];
+    for (let i = 0; i < jobs.length; i += SEND_BATCH) this.post(shard, { type: 'jobs', jobs: jobs.slice(i, i + SEND_BATCH) });
+    if (this.closing) this.post(shard, { type: this.closing });
   }
 
   /** Requests in flight across workers (as of their last reports). */
@@ -76,7 +122,7 @@ export class WorkerPool {
     const shard = this.shards[shardIndex]!;
     shard.outbox.push(job);
     if (shard.outbox.length >= SEND_BATCH) this.send(shard);
-    if (shard.outstanding + shard.outbox.length < this.window) return undefined;
+    if (shard.outstanding.size + shard.outbox.length < this.window || shard.settled) return undefined;
     this.send(shard);
     return new Promise<void>((resolve) => (shard.wakeup = resolve));
   }
@@ -88,22 +134,46 @@ export class WorkerPool {
 
   private send(shard: Shard): void {
     if (shard.outbox.length === 0) return;
-    shard.outstanding += shard.outbox.length;
-    shard.port.postMessage({ type: 'jobs', jobs: shard.outbox } satisfies ToWorker);
+    for (const job of shard.outbox) shard.outstanding.set(job.line, job);
+    this.post(shard, { type: 'jobs', jobs: shard.outbox });
     shard.outbox = [];
   }
 
-  /** No more input: lets every worker finish what it has, then stops the pool. */
-  async finish(): Promise<void> {
-    this.flush();
-    for (const shard of this.shards) shard.port.postMessage({ type: 'end' } satisfies ToWorker);
-    await Promise.all([...this.shards.map((s) => s.done), ...this.tasks]);
-    for (const shard of this.shards) shard.port.close();
-    await this.piscina.destroy();
+  private post(shard: Shard, msg: ToWorker): void {
+    if (!shard.settled) shard.port!.postMessage(msg);
   }
 
+  /** No more input: lets every worker finish what it has. */
+  async finish(): Promise<void> {
+    this.flush();
+    this.closing = 'end';
+    for (const shard of this.shards) this.post(shard, { type: 'end' });
+    await Promise.all(this.shards.map((s) => s.done));
+    await this.destroy();
+  }
+
+  /**
+   * Interrupted: workers drop the URLs they have not started and finish those in flight, for at most
+   * `graceMs` or until `hurry` resolves (a second Ctrl-C); what is still running then is abandoned.
+   */
+  async stop(graceMs: number, hurry: Promise<void>): Promise<void> {
+    this.closing = 'stop';
+    for (const shard of this.shards) this.post(shard, { type: 'stop' });
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(this.shards.map((s) => s.done)),
+      new Promise((resolve) => (timer = setTimeout(resolve, graceMs))),
+      hurry,
+    ]);
+    clearTimeout(timer);
+    await this.destroy();
+  }
+
+  /** Ends every worker now; answers still on their way are lost (their lines are redone on resume). */
   async destroy(): Promise<void> {
-    for (const shard of this.shards) shard.port.close();
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const shard of this.shards) shard.finish();
     await this.piscina.destroy();
   }
 }

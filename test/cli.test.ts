@@ -1,49 +1,16 @@
 // The real binary, as a user runs it: exit codes, what it prints, and what lands in the database.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import Database from 'better-sqlite3';
+import { ROOT, urlsweep as run } from './support/cli.js';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { readDb, tempDir } from './support/simSweep.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(root, 'dist/src/cli.js');
-const SAMPLE = join(root, 'samples/sample.txt');
+const SAMPLE = join(ROOT, 'samples/sample.txt');
 const temp = tempDir();
 after(() => temp.remove());
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function urlsweep(args: string[], stdin?: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: temp.dir, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(stdin ?? '');
-  });
-}
-
-function countRows(db: string): number {
-  const conn = new Database(db, { readonly: true, fileMustExist: true });
-  try {
-    return (conn.prepare('SELECT count(*) AS n FROM results').get() as { n: number }).n;
-  } catch {
-    return 0; // not created yet
-  } finally {
-    conn.close();
-  }
-}
+const urlsweep = (args: string[], stdin?: string) => run(args, { cwd: temp.dir, stdin });
 
 /** Short timeouts so the sample's dead hosts end quickly. */
 const FAST = ['--timeout', '4s', '--connect-timeout', '1s', '--headers-timeout', '1s', '--body-timeout', '1s', '--progress', 'none'];
@@ -118,33 +85,6 @@ describe('urlsweep run', () => {
     const events = run.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { event: string; total?: number });
     assert.equal(events.at(-1)!.event, 'summary');
     assert.equal(events.at(-1)!.total, 1);
-  });
-});
-
-describe('resume', () => {
-  test('after kill -9, running the same command again finishes with one row per line', async () => {
-    const list = join(temp.dir, 'resume.txt');
-    const lines = Array.from({ length: 3000 }, (_, i) => `http://slow-resume-${i % 50}.test/${i}?delay=20`);
-    writeFileSync(list, lines.join('\n') + '\n');
-    const db = join(temp.dir, 'resume.db');
-    const args = ['run', list, '--sim', '--db', db, '-c', '16', ...FAST];
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: temp.dir, stdio: 'ignore' });
-    // Kill once some rows are committed, well before the end.
-    for (let i = 0; i < 200; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      const recorded = existsSync(db) ? countRows(db) : 0;
-      if (recorded >= 200) break;
-    }
-    child.kill('SIGKILL');
-    await new Promise((r) => child.on('close', r));
-    const before = countRows(db);
-    assert.ok(before > 0 && before < lines.length, `killed midway (${before} rows)`);
-    const rerun = await urlsweep([...args, '--progress', 'log']);
-    assert.equal(rerun.code, 0, rerun.stderr);
-    assert.match(rerun.stderr, /Resuming: [\d,]+ lines already recorded/);
-    const { rows } = readDb(db);
-    assert.deepEqual(rows.map((r) => r.line), lines.map((_, i) => i + 1));
-    assert.ok(rows.every((r) => r.status === 200));
   });
 });
 

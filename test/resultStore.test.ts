@@ -1,13 +1,15 @@
 // Unit tests for the SQLite result store: schema, batched writes with the checkpoint, resume state, refusals.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { hostname } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { ResultRow } from '../src/messages.js';
-import { ResultStore, StoreError, type Checkpoint, type InputIdentity } from '../src/store/resultStore.js';
+import { ResultStore, StoreError, type Checkpoint } from '../src/store/resultStore.js';
+import type { InputIdentity } from '../src/input/inputIdentity.js';
 import { SCHEMA_VERSION } from '../src/store/schema.js';
 
 let dir: string;
@@ -47,8 +49,8 @@ function row(line: number, over: Partial<ResultRow> = {}): ResultRow {
 }
 
 const INPUTS: InputIdentity[] = [
-  { path: '/data/urls.txt', size: 12345 },
-  { path: '-', size: null },
+  { path: '/data/urls.txt', size: 12345, fingerprint: 'abc123' },
+  { path: '-', size: null, fingerprint: null },
 ];
 const START: Checkpoint = { line: 0, input: 0, offset: 0 };
 
@@ -186,25 +188,32 @@ describe('writing a sweep', () => {
       assert.deepEqual(store.previous(), {
         state: 'running',
         inputs: INPUTS,
+        options: {},
         checkpoint: { line: 2, input: 0, offset: 20 },
-        rowsAboveCheckpoint: 0,
+        pid: process.pid,
+        hostname: hostname(),
+        rows: 2,
       });
     });
   });
 });
 
 describe('resume state', () => {
-  test('previous() returns the state, inputs, checkpoint and rows above the checkpoint', () => {
+  test('previous() returns the state, inputs, options, checkpoint, writer and row count', () => {
     withStore(dbPath(), (store) => {
       store.beginRun(INPUTS, { threads: 2 }, '0.0.1', { line: 0, input: 0, offset: 0 });
-      assert.deepEqual(store.previous(), { state: 'running', inputs: INPUTS, checkpoint: START, rowsAboveCheckpoint: 0 });
+      const writer = { pid: process.pid, hostname: hostname() };
+      assert.deepEqual(store.previous(), { state: 'running', inputs: INPUTS, options: { threads: 2 }, checkpoint: START, ...writer, rows: 0 });
       store.write([1, 2, 3, 4, 5, 8, 9].map((n) => row(n)), { line: 5, input: 0, offset: 500 });
       assert.deepEqual(store.previous(), {
         state: 'running',
         inputs: INPUTS,
+        options: { threads: 2 },
         checkpoint: { line: 5, input: 0, offset: 500 },
-        rowsAboveCheckpoint: 2,
+        ...writer,
+        rows: 7,
       });
+      assert.deepEqual([...store.linesAbove(5)].sort((a, b) => a - b), [8, 9]);
     });
   });
 
@@ -228,7 +237,8 @@ describe('resume state', () => {
       store.endRun('interrupted');
       store.beginRun(INPUTS, {}, '0.0.1', { line: 1, input: 0, offset: 10 });
       store.write([row(2)], { line: 2, input: 0, offset: 20 });
-      assert.deepEqual(store.previous(), { state: 'running', inputs: INPUTS, checkpoint: { line: 2, input: 0, offset: 20 }, rowsAboveCheckpoint: 0 });
+      assert.deepEqual(store.previous()?.checkpoint, { line: 2, input: 0, offset: 20 });
+      assert.equal(store.previous()?.state, 'running');
       const states = store.db.prepare('SELECT state, checkpoint_line FROM runs ORDER BY id').all();
       assert.deepEqual(states, [
         { state: 'interrupted', checkpoint_line: 1 },

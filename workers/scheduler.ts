@@ -37,6 +37,13 @@ export class Scheduler {
     return this.active === 0 && this.head === this.queue.length;
   }
 
+  /** Forgets the jobs that have not started (an interrupted sweep redoes them on resume). */
+  dropQueued(): void {
+    this.queue.length = 0;
+    this.head = 0;
+    for (const host of this.hosts.values()) host.waiting.length = 0;
+  }
+
   add(jobs: Job[]): void {
     for (const job of jobs) this.queue.push(job);
     this.pump();

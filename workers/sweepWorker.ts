@@ -1,7 +1,8 @@
 // The Piscina task each worker thread runs for the whole sweep: URLs arrive in batches over a
 // MessagePort, results go back in small batches as they complete (never waiting for a whole batch).
+import { existsSync, writeFileSync } from 'node:fs';
 import type { MessagePort } from 'node:worker_threads';
-import type { FromWorker, ResultRow, ToWorker, WorkerTask } from '../src/messages.js';
+import type { FromWorker, Job, ResultRow, ToWorker, WorkerTask } from '../src/messages.js';
 import { createAgent } from './agent.js';
 import { checkUrl, type CheckContext } from './checkUrl.js';
 import { HostResolver } from './resolver.js';
@@ -17,6 +18,7 @@ export default async function sweepWorker({ port, config }: WorkerTask): Promise
   const scheduler: Scheduler = new Scheduler(config.concurrency, config.perHost, (job) => checkUrl(job, ctx), (row) => outbox.add(row));
   const outbox = new Outbox(port, () => scheduler.inFlight);
 
+  const crashForTest = testCrashHook();
   await new Promise<void>((resolve) => {
     let ended = false;
     const maybeDone = (): void => {
@@ -24,8 +26,11 @@ export default async function sweepWorker({ port, config }: WorkerTask): Promise
     };
     outbox.afterFlush = maybeDone;
     port.on('message', (msg: ToWorker) => {
-      if (msg.type === 'jobs') scheduler.add(msg.jobs);
-      else if (msg.type === 'end') {
+      if (msg.type === 'jobs') {
+        crashForTest?.(msg.jobs);
+        scheduler.add(msg.jobs);
+      } else {
+        if (msg.type === 'stop') scheduler.dropQueued();
         ended = true;
         maybeDone();
       }
@@ -62,4 +67,22 @@ class Outbox {
     }
     this.afterFlush();
   }
+}
+
+/**
+ * Test-only: with URLSWEEP_TEST_CRASH_LINE and URLSWEEP_TEST_CRASH_MARKER set, the worker that is given
+ * that line dies of an uncaught exception, once (the marker file records that it happened), so tests
+ * can check that a lost worker is replaced and its URLs are sent again.
+ */
+function testCrashHook(): ((jobs: Job[]) => void) | null {
+  const line = Number(process.env.URLSWEEP_TEST_CRASH_LINE);
+  const marker = process.env.URLSWEEP_TEST_CRASH_MARKER;
+  if (!line || !marker) return null;
+  return (jobs) => {
+    if (!jobs.some((j) => j.line === line) || existsSync(marker)) return;
+    writeFileSync(marker, String(line));
+    setImmediate(() => {
+      throw new Error(`test crash at line ${line}`);
+    });
+  };
 }

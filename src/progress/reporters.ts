@@ -24,8 +24,10 @@ export function createReporter(mode: ProgressMode, out: NodeJS.WriteStream = pro
 }
 
 function resumeNote(out: NodeJS.WritableStream): SweepListener['start'] {
-  return ({ resumedFrom, earlierRows }) => {
-    if (earlierRows > 0) out.write(`Resuming: ${count(earlierRows)} lines already recorded (checkpoint at line ${count(resumedFrom)}).\n`);
+  return ({ resumedFrom, earlierRows, changedOptions }) => {
+    if (earlierRows === 0 && resumedFrom === 0) return;
+    out.write(`Resuming: ${count(earlierRows)} lines already recorded (checkpoint at line ${count(resumedFrom)}).\n`);
+    if (changedOptions.length > 0) out.write(`Options changed since the last run, applied to the lines left: ${changedOptions.join('; ')}\n`);
   };
 }
 

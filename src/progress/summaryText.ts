@@ -6,6 +6,8 @@ export function summaryText(s: SweepSummary): string {
   const lines: string[] = [];
   if (s.alreadyComplete) lines.push(`This sweep is already complete; nothing to do (use --fresh to start over).`);
   else lines.push(`Recorded ${count(s.recorded)} results in ${duration(s.elapsedMs)} (${count(s.rate)} URLs/s).`);
+  if (s.interrupted) lines.push(`Interrupted (${s.interrupted}): what was done is saved; run the same command again to resume.`);
+  if (s.workerRestarts > 0) lines.push(`${s.workerRestarts} worker thread(s) died and were replaced; their URLs were sent again.`);
   lines.push('');
   const width = Math.max(...Object.keys(s.byOutcome).map((k) => k.length), 8);
   lines.push(`${'outcome'.padEnd(width)}  ${'rows'.padStart(12)}  share`);

@@ -1,9 +1,11 @@
 // The single writer: every result of a sweep goes through here into SQLite, in batched transactions
 // that also carry the checkpoint, so a committed checkpoint never points past a missing row.
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ResultRow } from '../messages.js';
+import type { InputIdentity } from '../input/inputIdentity.js';
 import { INDEX_SQL, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 
 export type RunState = 'running' | 'finished' | 'interrupted' | 'failed';
@@ -14,17 +16,16 @@ export interface Checkpoint {
   offset: number;
 }
 
-export interface InputIdentity {
-  path: string;
-  size: number | null;
-}
-
 export interface PreviousSweep {
   state: RunState;
   inputs: InputIdentity[];
+  options: Record<string, unknown>;
   checkpoint: Checkpoint;
-  /** Rows already recorded above the checkpoint (lines finished out of order before a stop). */
-  rowsAboveCheckpoint: number;
+  /** The process and machine of the last run: while it lives, the database is in use. */
+  pid: number | null;
+  hostname: string | null;
+  /** Rows recorded so far. */
+  rows: number;
 }
 
 export class StoreError extends Error {}
@@ -113,19 +114,26 @@ export class ResultStore {
   /** The sweep this database already holds, if any. */
   previous(): PreviousSweep | null {
     const run = this.db
-      .prepare('SELECT state, inputs, checkpoint_line, checkpoint_input, checkpoint_offset FROM runs ORDER BY id DESC LIMIT 1')
+      .prepare(
+        `SELECT state, inputs, options, checkpoint_line, checkpoint_input, checkpoint_offset, pid, hostname
+         FROM runs ORDER BY id DESC LIMIT 1`,
+      )
       .get() as
-      | { state: RunState; inputs: string; checkpoint_line: number; checkpoint_input: number; checkpoint_offset: number }
+      | {
+          state: RunState; inputs: string; options: string; checkpoint_line: number; checkpoint_input: number;
+          checkpoint_offset: number; pid: number | null; hostname: string | null;
+        }
       | undefined;
     if (!run) return null;
-    const above = this.db
-      .prepare('SELECT count(*) AS n FROM results WHERE line > ?')
-      .get(run.checkpoint_line) as { n: number };
+    const rows = this.db.prepare('SELECT count(*) AS n FROM results').get() as { n: number };
     return {
       state: run.state,
       inputs: JSON.parse(run.inputs) as InputIdentity[],
+      options: JSON.parse(run.options) as Record<string, unknown>,
       checkpoint: { line: run.checkpoint_line, input: run.checkpoint_input, offset: run.checkpoint_offset },
-      rowsAboveCheckpoint: above.n,
+      pid: run.pid,
+      hostname: run.hostname,
+      rows: rows.n,
     };
   }
 
@@ -143,11 +151,17 @@ export class ResultStore {
   beginRun(inputs: InputIdentity[], options: object, version: string, from: Checkpoint): void {
     const info = this.db
       .prepare(
-        `INSERT INTO runs (started_at, state, inputs, options, checkpoint_line, checkpoint_input, checkpoint_offset, urlsweep_version)
-         VALUES (?, 'running', ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO runs (started_at, state, inputs, options, checkpoint_line, checkpoint_input, checkpoint_offset,
+           urlsweep_version, pid, hostname)
+         VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(Date.now(), JSON.stringify(inputs), JSON.stringify(options), from.line, from.input, from.offset, version);
+      .run(Date.now(), JSON.stringify(inputs), JSON.stringify(options), from.line, from.input, from.offset, version, process.pid, hostname());
     this.runId = Number(info.lastInsertRowid);
+  }
+
+  /** Runs `fn` holding SQLite's write lock, so two processes cannot both decide to start a run. */
+  exclusive<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
   }
 
   /** One transaction: the rows and the checkpoint they complete. */
@@ -168,10 +182,14 @@ export class ResultStore {
   }
 
   close(): void {
-    if (this.db.open) {
+    if (!this.db.open) return;
+    try {
+      // Folds the WAL into the database file, so it is one file again for the user to copy.
       this.db.pragma('wal_checkpoint(TRUNCATE)');
-      this.db.close();
+    } catch {
+      // A full disk or a lost lock: the WAL stays beside the database, and SQLite reads it next time.
     }
+    this.db.close();
   }
 }
 

@@ -14,7 +14,9 @@ CREATE TABLE IF NOT EXISTS runs (
   checkpoint_line   INTEGER NOT NULL DEFAULT 0, -- every input line up to here has its row
   checkpoint_input  INTEGER NOT NULL DEFAULT 0, -- which input file the next line comes from
   checkpoint_offset INTEGER NOT NULL DEFAULT 0, -- byte offset in that file after checkpoint_line (-1: unknown)
-  urlsweep_version  TEXT NOT NULL
+  urlsweep_version  TEXT NOT NULL,
+  pid               INTEGER,                   -- the process writing while state = 'running'
+  hostname          TEXT
 );
 
 CREATE TABLE IF NOT EXISTS results (
