@@ -5,7 +5,7 @@ import { isIP } from 'node:net';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { parseDuration } from './duration.js';
-import { GRACE_MS, runSweep, UsageError } from './sweep.js';
+import { GRACE_MS, runSweep, SweepError, UsageError } from './sweep.js';
 import { Interrupt } from './interrupt.js';
 import { defaultOptions, type SweepOptions } from './sweepOptions.js';
 import { createReporter, type ProgressMode } from './progress/reporters.js';
@@ -27,9 +27,17 @@ function last<T, R = T>(convert: (value: T) => R = (v) => v as unknown as R) {
   return (value: T | T[]): R => convert(Array.isArray(value) ? value[value.length - 1]! : value);
 }
 
+function readCa(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read --ca ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+  }
+}
+
 function parseHeader(text: string): [string, string] {
   const colon = text.indexOf(':');
-  if (colon <= 0) throw new Error(`--header wants "Name: value", got "${text}"`);
+  if (colon <= 0) throw new UsageError(`--header wants "Name: value", got "${text}"`);
   return [text.slice(0, colon).trim().toLowerCase(), text.slice(colon + 1).trim()];
 }
 
@@ -37,21 +45,21 @@ function checkResolver(text: string): string {
   const m = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d{1,5}))?$/.exec(text);
   const ip = m?.[1] ?? m?.[2];
   if (!ip || !isIP(ip) || (m?.[2] && isIP(ip) === 6 && m[3])) {
-    throw new Error(`--resolver wants IP or IP:PORT (IPv6 as [IP]:PORT), got "${text}"`);
+    throw new UsageError(`--resolver wants IP or IP:PORT (IPv6 as [IP]:PORT), got "${text}"`);
   }
   return text;
 }
 
 function positive(name: string) {
   return last((n: number): number => {
-    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a whole number of at least 1`);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a whole number of at least 1`);
     return n;
   });
 }
 
 function atLeastZero(name: string) {
   return last((n: number): number => {
-    if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number of at least 0`);
+    if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a whole number of at least 0`);
     return n;
   });
 }
@@ -85,7 +93,7 @@ async function run(argv: Record<string, unknown>): Promise<number> {
     retries: argv.retries as number,
     maxRedirects: argv['max-redirects'] as number,
     insecure: argv.insecure as boolean,
-    caPem: argv.ca ? readFileSync(argv.ca as string, 'utf8') : null,
+    caPem: argv.ca ? readCa(argv.ca as string) : null,
     headers: Object.fromEntries((argv.header as string[]).map(parseHeader)),
     userAgent: argv['user-agent'] as string,
     resolvers: argv.resolver as string[],
@@ -100,6 +108,8 @@ async function run(argv: Record<string, unknown>): Promise<number> {
         ? `\n${signal}: stopping now; what is done is being saved.\n`
         : `\n${signal}: finishing the requests in flight (up to ${GRACE_MS / 1000}s); again to stop at once.\n`,
     );
+    // A third signal means the user has given up waiting: leave now (committed results are safe).
+    if (interrupt.aborting) process.exit(signal === 'SIGTERM' ? 143 : 130);
     interrupt.request(signal);
   };
   process.on('SIGINT', onSignal);
@@ -187,22 +197,19 @@ const cli = yargs(hideBin(process.argv).map((a) => (a === '-' ? STDIN_TOKEN : a)
   .alias('h', 'help')
   .version(VERSION)
   .wrap(null)
-  .fail((msg, err, y) => {
-    if (err) throw err;
-    process.stderr.write(`${y.help()}\n\nurlsweep: ${msg}\n`);
+  .fail((msg, err) => {
+    // yargs' own complaints, and errors thrown by the coerce functions (which yargs re-wraps as YError),
+    // are usage errors; anything else came from running the command.
+    if (err && err.name !== 'YError') throw err;
+    process.stderr.write(`urlsweep: ${msg ?? err?.message}\nSee 'urlsweep run --help' for the options.\n`);
     process.exit(2);
   });
 
 try {
   await cli.parseAsync();
 } catch (err) {
-  if (err instanceof UsageError || err instanceof StoreError || err instanceof WorkerLostError) {
-    process.stderr.write(`urlsweep: ${err.message}\n`);
-    process.exitCode = err instanceof UsageError ? 2 : 1;
-  } else {
-    const message = err instanceof Error ? err.message : String(err);
-    const coerce = /^(--|not a duration|duration must)/.test(message);
-    process.stderr.write(`urlsweep: ${coerce ? message : (err as Error)?.stack ?? message}\n`);
-    process.exitCode = coerce ? 2 : 1;
-  }
+  // Known failures are one line; anything else is a bug, shown with its stack for the report.
+  const oneLine = err instanceof UsageError || err instanceof StoreError || err instanceof WorkerLostError || err instanceof SweepError;
+  process.stderr.write(`urlsweep: ${oneLine ? (err as Error).message : ((err as Error)?.stack ?? String(err))}\n`);
+  process.exitCode = err instanceof UsageError ? 2 : 1;
 }

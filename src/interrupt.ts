@@ -6,14 +6,20 @@ export class Interrupt {
   private level = 0;
   /** What asked first (e.g. SIGINT), for the exit status and the message. */
   reason: string | null = null;
-  private waiters: Array<() => void> = [];
+  // One promise per level, shared by every waiter: a sweep waits on it at every pause of the reader.
+  private wake!: () => void;
+  private pending = this.fresh();
+
+  private fresh(): Promise<void> {
+    return new Promise((resolve) => (this.wake = resolve));
+  }
 
   request(reason: string): void {
     this.reason ??= reason;
     if (this.level < 2) this.level++;
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const wake of waiters) wake();
+    const wake = this.wake;
+    this.pending = this.fresh();
+    wake();
   }
 
   get stopping(): boolean {
@@ -26,6 +32,6 @@ export class Interrupt {
 
   /** Resolves at the next request. */
   next(): Promise<void> {
-    return new Promise((resolve) => this.waiters.push(resolve));
+    return this.pending;
   }
 }

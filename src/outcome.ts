@@ -69,10 +69,15 @@ const prefixes: Array<[string, Outcome]> = [
 export type Phase = 'dns' | 'connect' | 'request';
 
 const closedCodes = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+/** Name-resolution codes that can also surface while connecting (an address looked up again by the socket). */
+const dnsCodes = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_FAIL', 'ENODATA', 'ESERVFAIL', 'ETIMEOUT']);
 
 export function classify(code: string | undefined, phase: Phase = 'request'): Outcome {
   if (phase === 'dns') return 'dns_error';
   if (phase === 'connect' && code && closedCodes.has(code)) return 'connect_refused';
+  if (code && dnsCodes.has(code)) return 'dns_error';
+  // The kernel's own timeout: on an established connection it is the response that did not come.
+  if (phase === 'request' && code === 'ETIMEDOUT') return 'timeout';
   if (!code) return 'protocol_error';
   const hit = exact[code];
   if (hit) return hit;

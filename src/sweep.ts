@@ -14,10 +14,10 @@ import { engineConfig, recordedOptions, type SweepOptions } from './sweepOptions
 import { summarize, type SweepSummary } from './summary.js';
 import { planRun } from './runPlan.js';
 import { Interrupt } from './interrupt.js';
-import { UsageError } from './errors.js';
+import { SweepError, UsageError } from './errors.js';
 import { VERSION } from './version.js';
 
-export { UsageError };
+export { SweepError, UsageError };
 
 export interface SweepListener {
   /** About once a second while the sweep runs. */
@@ -58,8 +58,13 @@ export async function runSweep(
       store.endRun('interrupted');
       return summarize(store, stats, { interrupted: interrupt.reason });
     }
+    try {
+      store.buildIndexes();
+    } catch (err) {
+      markFailed(store);
+      throw err;
+    }
     store.endRun('finished');
-    store.buildIndexes();
     return summarize(store, stats, {});
   } finally {
     store.close();
@@ -98,27 +103,35 @@ async function sweepLines(
   const progress = new ReadProgress(options.inputs);
   const reporter = startProgress(stats, pool, progress, earlierRows, listener);
   const failure = (): Error | null => writer.error ?? pool.failure;
+  const stopReading = new AbortController();
+  void interrupt.next().then(() => stopReading.abort());
   try {
-    reading: for await (const lines of readLines(options.inputs, progress, from)) {
-      stats.linesRead += lines.length;
-      for (const input of lines) {
-        if (interrupt.stopping) break reading;
-        stats.linesProcessed++;
-        if (input.line <= from.line) continue;
-        checkpoint.read(input.line, input.input, input.offsetAfter);
-        if (alreadyRecorded.has(input.line)) {
-          checkpoint.complete(input.line);
-          continue;
+    try {
+      reading: for await (const lines of readLines(options.inputs, progress, from, stopReading.signal)) {
+        stats.linesRead += lines.length;
+        for (const input of lines) {
+          if (interrupt.stopping) break reading;
+          stats.linesProcessed++;
+          if (input.line <= from.line) continue;
+          stats.lastLine = input.line;
+          checkpoint.read(input.line, input.input, input.offsetAfter);
+          if (alreadyRecorded.has(input.line)) {
+            checkpoint.complete(input.line);
+            continue;
+          }
+          const wait = route(input, options, pool, record, checkpoint, stats);
+          if (wait) {
+            pool.flush();
+            await Promise.race([wait, interrupt.next()]);
+          }
+          const error = failure();
+          if (error) throw error;
         }
-        const wait = route(input, options, pool, record, checkpoint, stats);
-        if (wait) {
-          pool.flush();
-          await Promise.race([wait, interrupt.next()]);
-        }
-        const error = failure();
-        if (error) throw error;
+        pool.flush();
       }
-      pool.flush();
+    } catch (err) {
+      // The input stream is aborted when a signal comes while it is waiting for data.
+      if (!(interrupt.stopping && (err as Error).name === 'AbortError')) throw err;
     }
     if (!interrupt.stopping) await Promise.race([pool.finish(), interrupt.next()]);
     if (interrupt.stopping) await pool.stop(interrupt.aborting ? 0 : GRACE_MS, interrupt.next());
@@ -131,6 +144,10 @@ async function sweepLines(
     stats.workerRestarts = pool.restarts;
   }
   if (writer.error) throw writer.error;
+  if (!interrupt.stopping && checkpoint.line < stats.lastLine) {
+    // Never mark a sweep finished with lines missing: a rerun would then say it is complete.
+    throw new SweepError(`lines after ${checkpoint.line} have no result (up to ${stats.lastLine}); run the same command again to redo them`);
+  }
   return stats;
 }
 

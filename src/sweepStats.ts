@@ -9,6 +9,8 @@ export class SweepStats {
   /** Lines handed over by the reader (whole chunks at a time) and lines the coordinator has gone through. */
   linesRead = 0;
   linesProcessed = 0;
+  /** The last input line this run went through: when the sweep ends, the checkpoint must have reached it. */
+  lastLine = 0;
   /** Lines gone through that need a row (not blank, not a comment); those not yet recorded are pending. */
   issued = 0;
 

@@ -49,7 +49,7 @@ export class WorkerPool {
   private readonly shards: Shard[] = [];
   /** What every worker was last told after its jobs: nothing yet, `end` or `stop`. */
   private closing: 'end' | 'stop' | null = null;
-  private destroyed = false;
+  private destroyed: Promise<void> | null = null;
   /** Workers replaced after dying. */
   restarts = 0;
   /** Set when workers keep dying: the sweep stops with it. */
@@ -72,6 +72,12 @@ export class WorkerPool {
       concurrentTasksPerWorker: 1,
       resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
     });
+    // A worker that dies outside a task (e.g. while starting) is reported here, not on a task: without
+    // a listener it would crash the coordinator, and Piscina stops replacing workers after it.
+    this.piscina.on('error', (err: Error) => {
+      this.failure ??= new WorkerLostError(`a worker thread failed: ${err.message}`);
+      for (const s of this.shards) s.finish();
+    });
     for (let i = 0; i < threads; i++) {
       const shard = new Shard();
       this.shards.push(shard);
@@ -84,7 +90,14 @@ export class WorkerPool {
     const { port1, port2 } = new MessageChannel();
     shard.port = port1;
     port1.on('message', (msg: FromWorker) => {
-      if (msg.type === 'done') return shard.finish();
+      if (msg.type === 'done') {
+        // After `end` a worker may only be done with nothing outstanding, or lines would be lost; after
+        // `stop` it has dropped the URLs it had not started, and a resume redoes them.
+        if (this.closing !== 'stop' && shard.outstanding.size > 0) {
+          return this.lost(shard, new Error(`worker finished with ${shard.outstanding.size} URLs unanswered`));
+        }
+        return shard.finish();
+      }
       for (const row of msg.rows) shard.outstanding.delete(row.line);
       shard.active = msg.active;
       this.onRows(msg.rows);
@@ -96,7 +109,7 @@ export class WorkerPool {
 
   /** A worker died (crash, out of memory): a new one takes over its unfinished URLs. */
   private lost(shard: Shard, err: Error): void {
-    if (this.destroyed || shard.settled) return;
+    if (this.destroyed !== null || shard.settled) return;
     shard.port?.close();
     this.restarts++;
     if (this.restarts > MAX_RESTARTS) {
@@ -170,10 +183,11 @@ export class WorkerPool {
   }
 
   /** Ends every worker now; answers still on their way are lost (their lines are redone on resume). */
-  async destroy(): Promise<void> {
-    if (this.destroyed) return;
-    this.destroyed = true;
-    for (const shard of this.shards) shard.finish();
-    await this.piscina.destroy();
+  destroy(): Promise<void> {
+    if (!this.destroyed) {
+      for (const shard of this.shards) shard.finish();
+      this.destroyed = this.piscina.destroy();
+    }
+    return this.destroyed;
   }
 }

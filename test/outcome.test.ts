@@ -196,3 +196,10 @@ describe('shortMessage', () => {
     assert.equal(shortMessage(new Error('')), '');
   });
 });
+
+test('phase matters for kernel timeouts and late name lookups (regression)', () => {
+  assert.equal(classify('ETIMEDOUT', 'connect'), 'connect_timeout');
+  assert.equal(classify('ETIMEDOUT', 'request'), 'timeout');
+  assert.equal(classify('ENOTFOUND', 'connect'), 'dns_error');
+  assert.equal(classify('EAI_AGAIN', 'connect'), 'dns_error');
+});

@@ -176,6 +176,18 @@ describe('signals', () => {
     assert.deepEqual([...committedLines(db)], [1]);
   });
 
+  test('Ctrl-C works while the input stalls (a pipe with no data yet)', async () => {
+    const db = join(temp.dir, 'stall.db');
+    const child = start(['run', '-', '--db', db, '--progress', 'none'], { cwd: temp.dir });
+    child.stdin!.write(`${origin.url('/stall/1')}\n`); // one line, then nothing: stdin stays open
+    await waitFor(() => countRows(db) >= 1, 20_000, 'the first line');
+    child.kill('SIGINT');
+    const started = Date.now();
+    const run = await finished(child);
+    assert.equal(run.code, 130, run.stderr);
+    assert.ok(Date.now() - started < 3000, 'did not wait for more input');
+  });
+
   test('SIGTERM behaves as Ctrl-C and exits 143', async () => {
     const list = slowList('sigterm', 500);
     const db = join(temp.dir, 'sigterm.db');

@@ -116,7 +116,7 @@ function redirectTarget(answer: Answer, base: URL): URL | null {
 async function request(url: URL, method: 'HEAD' | 'GET', ctx: CheckContext, deadline: Deadline, trail: Trail): Promise<Answer | Failure> {
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   try {
-    trail.remoteIp = (await ctx.resolver.resolve(host)).address;
+    trail.remoteIp = (await withinDeadline(ctx.resolver.resolve(host), deadline)).address;
   } catch (err) {
     return new Failure(codeOf(err), shortMessage(err), 'dns');
   }
@@ -132,6 +132,14 @@ async function request(url: URL, method: 'HEAD' | 'GET', ctx: CheckContext, dead
     const { failure, connected } = err as ExchangeError;
     return new Failure(codeOf(failure), shortMessage(failure), connected ? 'request' : 'connect');
   }
+}
+
+/** A lookup counts against the URL's total time too (the shared query itself goes on for other URLs). */
+function withinDeadline<T>(work: Promise<T>, deadline: Deadline): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    deadline.onExpire = reject;
+    work.then(resolve, reject).finally(() => (deadline.onExpire = null));
+  });
 }
 
 /** Exponential back-off with jitter: half fixed, half random, so retries of many URLs spread out. */

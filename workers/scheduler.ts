@@ -22,10 +22,11 @@ export class Scheduler {
   ) {}
 
   /** Requests in flight plus URLs waiting in this worker. */
+  /** Jobs waiting in their host's line (the host is at its cap). */
+  private waiting = 0;
+
   get pending(): number {
-    let waiting = 0;
-    for (const h of this.hosts.values()) waiting += h.waiting.length;
-    return this.active + this.queue.length - this.head + waiting;
+    return this.active + this.queue.length - this.head + this.waiting;
   }
 
   /** Requests in flight now. */
@@ -33,8 +34,9 @@ export class Scheduler {
     return this.active;
   }
 
+  /** Nothing in flight, queued or waiting for its host: the worker may say it is done. */
   get idle(): boolean {
-    return this.active === 0 && this.head === this.queue.length;
+    return this.pending === 0;
   }
 
   /** Forgets the jobs that have not started (an interrupted sweep redoes them on resume). */
@@ -42,6 +44,7 @@ export class Scheduler {
     this.queue.length = 0;
     this.head = 0;
     for (const host of this.hosts.values()) host.waiting.length = 0;
+    this.waiting = 0;
   }
 
   add(jobs: Job[]): void {
@@ -53,8 +56,10 @@ export class Scheduler {
     while (this.active < this.concurrency && this.head < this.queue.length) {
       const job = this.queue[this.head++]!;
       const host = this.hostState(job.host);
-      if (host.active >= this.perHost) host.waiting.push(job);
-      else this.start(job, host);
+      if (host.active >= this.perHost) {
+        host.waiting.push(job);
+        this.waiting++;
+      } else this.start(job, host);
     }
     if (this.head === this.queue.length) {
       this.queue.length = 0;
@@ -87,10 +92,14 @@ export class Scheduler {
   private finished(job: Job, host: HostState, row: ResultRow): void {
     this.active--;
     host.active--;
-    this.onResult(row);
+    // The next job takes the slot before the result is handed on: handing it on may flush and ask
+    // whether the worker is idle, which it is not while this host still has jobs waiting.
     const next = host.waiting.shift();
-    if (next) this.start(next, host);
-    else if (host.active === 0) this.hosts.delete(job.host);
+    if (next) {
+      this.waiting--;
+      this.start(next, host);
+    } else if (host.active === 0) this.hosts.delete(job.host);
+    this.onResult(row);
     this.pump();
   }
 }

@@ -3,7 +3,8 @@
 import { createReadStream, statSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { createGunzip } from 'node:zlib';
-import type { Readable } from 'node:stream';
+import { addAbortSignal, type Readable } from 'node:stream';
+import { SweepError } from '../errors.js';
 
 /** Lines longer than this (in bytes) are not kept: they become `invalid_url` rows. */
 export const MAX_LINE_BYTES = 64 * 1024;
@@ -47,8 +48,10 @@ export function isGzip(path: string): boolean {
   return path.toLowerCase().endsWith('.gz');
 }
 
-function open(path: string, progress: ReadProgress, start: number): Readable {
+function open(path: string, progress: ReadProgress, start: number, signal: AbortSignal | undefined): Readable {
   const raw: Readable = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: 1 << 20, start });
+  // Stopping must not wait for input that does not come (a stalled pipe, a hung network share).
+  if (signal) addAbortSignal(signal, raw);
   progress.bytesRead += start;
   raw.on('data', (chunk: Buffer) => {
     progress.bytesRead += chunk.length;
@@ -76,7 +79,12 @@ export function canSeek(path: string): boolean {
  * low). Line numbers continue across inputs; a missing final newline still ends a line. Given a start
  * point in a plain file, reading begins there; otherwise from the first line (the caller skips).
  */
-export async function* readLines(inputs: string[], progress: ReadProgress, from?: StartPoint): AsyncGenerator<InputLine[]> {
+export async function* readLines(
+  inputs: string[],
+  progress: ReadProgress,
+  from?: StartPoint,
+  signal?: AbortSignal,
+): AsyncGenerator<InputLine[]> {
   const seek = from !== undefined && from.line > 0 && from.offset >= 0 && from.input < inputs.length && canSeek(inputs[from.input]!);
   let line = seek ? from.line : 0;
   if (seek) progress.skipInputs(from.input);
@@ -125,18 +133,31 @@ export async function* readLines(inputs: string[], progress: ReadProgress, from?
       return record;
     };
 
-    for await (const chunk of open(path, progress, position) as AsyncIterable<Buffer>) {
-      const out: InputLine[] = [];
-      let start = 0;
-      let nl: number;
-      while ((nl = chunk.indexOf(10, start)) !== -1) {
-        add(chunk.subarray(start, nl));
-        out.push(finish(position + nl + 1));
-        start = nl + 1;
+    const chunks = open(path, progress, position, signal)[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    try {
+      for (;;) {
+        const next = await chunks.next().catch((err: NodeJS.ErrnoException) => {
+          if (err.name === 'AbortError') throw err;
+          // EACCES, EIO, a corrupt .gz (Z_DATA_ERROR): said in one line; what was read so far is saved.
+          throw new SweepError(`cannot read ${path === '-' ? 'stdin' : path}: ${err.message}${err.code ? ` (${err.code})` : ''}`);
+        });
+        if (next.done) break;
+        const chunk = next.value;
+        const out: InputLine[] = [];
+        let start = 0;
+        let nl: number;
+        while ((nl = chunk.indexOf(10, start)) !== -1) {
+          add(chunk.subarray(start, nl));
+          out.push(finish(position + nl + 1));
+          start = nl + 1;
+        }
+        add(chunk.subarray(start));
+        position += chunk.length;
+        if (out.length > 0) yield out;
       }
-      add(chunk.subarray(start));
-      position += chunk.length;
-      if (out.length > 0) yield out;
+    } finally {
+      // The consumer may stop early (an interrupt): close the file, or stdin would keep the process alive.
+      chunks.return?.().catch(() => {});
     }
     if (pending) yield [finish(position)];
   }
