@@ -13,6 +13,8 @@ import { summaryText } from './progress/summaryText.js';
 import { StoreError } from './store/resultStore.js';
 import { WorkerLostError } from './workerPool.js';
 import { VERSION } from './version.js';
+import { QueryError, runQuery } from './query/runQuery.js';
+import type { Format } from './query/formats.js';
 
 const defaults = defaultOptions();
 /** yargs drops a lone `-` from positionals, so stdin travels through parsing as this token. */
@@ -137,6 +139,34 @@ function resumeCommand(): string {
   return ['urlsweep', ...args].map((a) => (/^[\w./:=@%+,-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
+async function query(argv: Record<string, unknown>): Promise<void> {
+  const sql = await querySql(argv);
+  // `| head` closes the pipe early: that is the reader's choice, not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+  const width = process.stdout.isTTY ? process.stdout.columns : 160;
+  await runQuery({ db: argv.db as string, sql, format: argv.format as Format, width });
+}
+
+async function querySql(argv: Record<string, unknown>): Promise<string> {
+  if (argv.sql && argv.file) throw new UsageError('give the SQL as an argument or with --file, not both');
+  if (argv.sql) return argv.sql as string;
+  if (argv.file) {
+    try {
+      return readFileSync(argv.file as string, 'utf8');
+    } catch (err) {
+      throw new UsageError(`cannot read --file ${argv.file}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+    }
+  }
+  if (process.stdin.isTTY) throw new UsageError('no SQL: give it as an argument, with --file, or on stdin');
+  let text = '';
+  for await (const chunk of process.stdin) text += chunk;
+  if (!text.trim()) throw new UsageError('no SQL on stdin');
+  return text;
+}
+
 /** `--sim`: sweep the simulated internet on loopback instead of the real one (offline showcase). */
 async function startSim(options: SweepOptions): Promise<{ close(): Promise<void> }> {
   const { startSimInternet } = await import('./sim/index.js');
@@ -191,7 +221,24 @@ const cli = yargs(hideBin(process.argv).map((a) => (a === '-' ? STDIN_TOKEN : a)
       process.exitCode = await run(argv as unknown as Record<string, unknown>);
     },
   )
-  .demandCommand(1, 'Name a command: run')
+  .command(
+    'query <db> [sql]',
+    'Run SQL on a sweep database, read-only (the SQL from the argument, --file, or stdin)',
+    (y) =>
+      y
+        .positional('db', { type: 'string', demandOption: true, describe: 'The database of a sweep' })
+        .positional('sql', { type: 'string', describe: 'One SQL statement' })
+        .option('file', { alias: 'f', type: 'string', coerce: last(), describe: 'Read the SQL from this file' })
+        .option('format', { choices: ['table', 'csv', 'json', 'ndjson'] as const, default: 'table' as const, coerce: last(), describe: 'table: aligned to the terminal; csv: RFC 4180; json: an array; ndjson: one object per line, streamed' })
+        .example(`$0 query urlsweep.db "SELECT * FROM summary"`, 'Outcomes and status classes')
+        .example(`$0 query urlsweep.db "SELECT * FROM errors" --format csv > errors.csv`, 'Every failure, as CSV')
+        .example(`$0 query big.db "SELECT * FROM results" --format ndjson | gzip > all.ndjson.gz`, 'Export everything, in constant memory')
+        .epilogue('Views: summary, errors, hosts, redirects, slowest. Tables: results, redirect_hops, runs.'),
+    async (argv) => {
+      await query(argv as unknown as Record<string, unknown>);
+    },
+  )
+  .demandCommand(1, 'Name a command: run, query')
   .strict()
   .help()
   .alias('h', 'help')
@@ -201,7 +248,7 @@ const cli = yargs(hideBin(process.argv).map((a) => (a === '-' ? STDIN_TOKEN : a)
     // yargs' own complaints, and errors thrown by the coerce functions (which yargs re-wraps as YError),
     // are usage errors; anything else came from running the command.
     if (err && err.name !== 'YError') throw err;
-    process.stderr.write(`urlsweep: ${msg ?? err?.message}\nSee 'urlsweep run --help' for the options.\n`);
+    process.stderr.write(`urlsweep: ${msg ?? err?.message}\nSee 'urlsweep --help' for the commands and their options.\n`);
     process.exit(2);
   });
 
@@ -209,7 +256,8 @@ try {
   await cli.parseAsync();
 } catch (err) {
   // Known failures are one line; anything else is a bug, shown with its stack for the report.
-  const oneLine = err instanceof UsageError || err instanceof StoreError || err instanceof WorkerLostError || err instanceof SweepError;
+  const oneLine =
+    err instanceof UsageError || err instanceof StoreError || err instanceof WorkerLostError || err instanceof SweepError || err instanceof QueryError;
   process.stderr.write(`urlsweep: ${oneLine ? (err as Error).message : ((err as Error)?.stack ?? String(err))}\n`);
   process.exitCode = err instanceof UsageError ? 2 : 1;
 }

@@ -23,7 +23,7 @@ describe('urlsweep run', () => {
     assert.match(run.stdout, /Recorded \d+ results/);
     assert.match(run.stdout, /response\s+\d+/);
     assert.match(run.stdout, /latency\s+p50 .* p90 .* p99/);
-    assert.match(run.stdout, /sqlite3 .*sample\.db/);
+    assert.match(run.stdout, /urlsweep query .*sample\.db "SELECT \* FROM hosts/);
     const { rows } = readDb(db);
     const lines = readFileSync(SAMPLE, 'utf8').split('\n');
     const expected = lines.filter((l) => l.trim() !== '' && !l.trim().startsWith('#')).length;

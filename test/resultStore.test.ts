@@ -69,10 +69,10 @@ function count(db: Database.Database, table: string): number {
 }
 
 describe('a new database', () => {
-  test('gets the tables results, runs and redirects', () => {
+  test('gets the tables results, runs and redirect_hops', () => {
     withStore(dbPath(), (store) => {
       const tables = store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
-      assert.deepEqual(tables, ['redirects', 'results', 'runs']);
+      assert.deepEqual(tables, ['redirect_hops', 'results', 'runs']);
     });
   });
 
@@ -138,7 +138,7 @@ describe('writing a sweep', () => {
     });
   });
 
-  test('hops go to redirects with hop numbers 1..n', () => {
+  test('hops go to redirect_hops with hop numbers 1..n', () => {
     withStore(dbPath(), (store) => {
       store.beginRun(INPUTS, {}, '0.0.1', START);
       const hops = [
@@ -147,7 +147,7 @@ describe('writing a sweep', () => {
         { url: 'https://www.a.example/', status: 308, location: 'https://www.a.example/home' },
       ];
       store.write([row(7, { redirects: 3, hops, final_url: 'https://www.a.example/home' }), row(8)], null);
-      const stored = store.db.prepare('SELECT line, hop, url, status, location FROM redirects ORDER BY line, hop').all();
+      const stored = store.db.prepare('SELECT line, hop, url, status, location FROM redirect_hops ORDER BY line, hop').all();
       assert.deepEqual(
         stored,
         hops.map((h, i) => ({ line: 7, hop: i + 1, ...h })),
@@ -269,19 +269,19 @@ describe('resume state', () => {
     });
   });
 
-  test('buildIndexes() creates results_outcome, results_host and results_status', () => {
+  test('buildIndexes() creates results_elapsed, results_outcome, results_host and results_status', () => {
     withStore(dbPath(), (store) => {
       const indexes = () =>
         store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'results' AND sql IS NOT NULL ORDER BY name").pluck().all();
       assert.deepEqual(indexes(), [], 'no secondary index while sweeping');
       store.buildIndexes();
-      assert.deepEqual(indexes(), ['results_host', 'results_outcome', 'results_status']);
+      assert.deepEqual(indexes(), ['results_elapsed', 'results_host', 'results_outcome', 'results_status']);
       store.buildIndexes(); // idempotent
-      assert.deepEqual(indexes(), ['results_host', 'results_outcome', 'results_status']);
+      assert.deepEqual(indexes(), ['results_elapsed', 'results_host', 'results_outcome', 'results_status']);
     });
   });
 
-  test('clear() empties results, redirects and runs', () => {
+  test('clear() empties results, redirect_hops and runs', () => {
     withStore(dbPath(), (store) => {
       store.beginRun(INPUTS, {}, '0.0.1', START);
       store.write([row(1, { redirects: 1, hops: [{ url: 'http://x.example/', status: 301, location: 'https://x.example/' }] }), row(2)], {
@@ -291,7 +291,7 @@ describe('resume state', () => {
       });
       store.endRun('finished');
       store.clear();
-      for (const table of ['results', 'redirects', 'runs']) assert.equal(count(store.db, table), 0, table);
+      for (const table of ['results', 'redirect_hops', 'runs']) assert.equal(count(store.db, table), 0, table);
       assert.equal(store.previous(), null);
       assert.equal(store.linesAbove(0).size, 0);
       // The store is usable again after clearing.

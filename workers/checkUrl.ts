@@ -116,7 +116,8 @@ function redirectTarget(answer: Answer, base: URL): URL | null {
 async function request(url: URL, method: 'HEAD' | 'GET', ctx: CheckContext, deadline: Deadline, trail: Trail): Promise<Answer | Failure> {
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   try {
-    trail.remoteIp = (await withinDeadline(ctx.resolver.resolve(host), deadline)).address;
+    // Most requests know their address already (cached, or an IP): no promise on that path.
+    trail.remoteIp = (ctx.resolver.known(host) ?? (await withinDeadline(ctx.resolver.resolve(host), deadline))).address;
   } catch (err) {
     return new Failure(codeOf(err), shortMessage(err), 'dns');
   }

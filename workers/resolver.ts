@@ -51,6 +51,14 @@ export class HostResolver {
     return entry && entry.expires > Date.now() ? entry : undefined;
   }
 
+  /** The answer without waiting, when there is one: an IP literal or a fresh cache entry. */
+  known(host: string): Resolved | null {
+    const family = isIP(host);
+    if (family) return { address: host, family: family as 4 | 6 };
+    const entry = this.cached(host);
+    return entry?.value ?? null;
+  }
+
   /** Resolves a name to one address, or throws the resolver's error (its `code`: ENOTFOUND, ETIMEOUT, …). */
   async resolve(host: string): Promise<Resolved> {
     const family = isIP(host);

@@ -25,8 +25,8 @@ export function summaryText(s: SweepSummary): string {
   }
   lines.push('');
   lines.push(`Results are in ${s.db}. Try:`);
-  lines.push(`  sqlite3 ${s.db} "SELECT outcome, count(*) FROM results GROUP BY outcome"`);
-  lines.push(`  sqlite3 ${s.db} "SELECT url, error_code FROM results WHERE outcome <> 'response' LIMIT 20"`);
+  lines.push(`  urlsweep query ${s.db} "SELECT * FROM hosts ORDER BY failures DESC LIMIT 10"`);
+  lines.push(`  urlsweep query ${s.db} "SELECT * FROM errors LIMIT 20"`);
   return lines.join('\n') + '\n';
 }
 

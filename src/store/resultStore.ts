@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ResultRow } from '../messages.js';
 import type { InputIdentity } from '../input/inputIdentity.js';
-import { INDEX_SQL, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+import { INDEX_SQL, MIGRATIONS, SCHEMA_SQL, SCHEMA_VERSION, VIEWS_SQL } from './schema.js';
 
 export type RunState = 'running' | 'finished' | 'interrupted' | 'failed';
 
@@ -77,8 +77,12 @@ export class ResultStore {
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma('busy_timeout = 5000');
       this.db.pragma('cache_size = -16384'); // 16 MiB: rows arrive in about line order, a bigger cache buys nothing
-      this.db.exec(SCHEMA_SQL);
-      this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      this.db.transaction(() => {
+        for (let v = version; v > 0 && v < SCHEMA_VERSION; v++) this.db.exec(MIGRATIONS[v]!);
+        this.db.exec(SCHEMA_SQL);
+        this.db.exec(VIEWS_SQL);
+        this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      })();
     } catch (err) {
       this.db.close();
       throw asStoreError(err, path);
@@ -86,7 +90,7 @@ export class ResultStore {
     this.insertResult = this.db.prepare(insertSql(1));
     this.insertResults = this.db.prepare(insertSql(ROWS_PER_STATEMENT));
     this.insertHop = this.db.prepare(
-      'INSERT OR REPLACE INTO redirects (line, hop, url, status, location) VALUES (?, ?, ?, ?, ?)',
+      'INSERT OR REPLACE INTO redirect_hops (line, hop, url, status, location) VALUES (?, ?, ?, ?, ?)',
     );
     this.updateCheckpoint = this.db.prepare(
       'UPDATE runs SET checkpoint_line = ?, checkpoint_input = ?, checkpoint_offset = ? WHERE id = ?',
@@ -145,7 +149,7 @@ export class ResultStore {
 
   /** Discards the earlier sweep (`--fresh`). */
   clear(): void {
-    this.db.exec('DELETE FROM redirects; DELETE FROM results; DELETE FROM runs;');
+    this.db.exec('DELETE FROM redirect_hops; DELETE FROM results; DELETE FROM runs;');
   }
 
   beginRun(inputs: InputIdentity[], options: object, version: string, from: Checkpoint): void {

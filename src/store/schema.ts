@@ -1,7 +1,13 @@
 // The database layout: one database file holds one sweep. Column names are the user-facing contract.
 
 /** Bumped whenever the layout changes; kept in SQLite's `PRAGMA user_version`. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
+
+/** From each older version to the next: run in order on a database that has it. */
+export const MIGRATIONS: Record<number, string> = {
+  // 1 -> 2: the hops table makes way for the `redirects` view (where things go).
+  1: 'ALTER TABLE redirects RENAME TO redirect_hops;',
+};
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS runs (
@@ -38,7 +44,7 @@ CREATE TABLE IF NOT EXISTS results (
   checked_at     INTEGER NOT NULL      -- unix ms
 );
 
-CREATE TABLE IF NOT EXISTS redirects (
+CREATE TABLE IF NOT EXISTS redirect_hops (
   line     INTEGER NOT NULL,           -- results.line
   hop      INTEGER NOT NULL,           -- 1 for the first redirect
   url      TEXT NOT NULL,              -- the URL that answered with a redirect
@@ -48,9 +54,48 @@ CREATE TABLE IF NOT EXISTS redirects (
 ) WITHOUT ROWID;
 `;
 
+/**
+ * Views for the questions everyone asks, usable from any SQLite client. They aggregate in SQL, so they
+ * stay usable on a 100M-row sweep (the indexes built at the end serve `hosts` and `slowest`).
+ */
+export const VIEWS_SQL = `
+CREATE VIEW IF NOT EXISTS summary AS
+  SELECT outcome,
+         CASE WHEN status IS NULL THEN NULL ELSE (status / 100) || 'xx' END AS status_class,
+         count(*) AS urls
+  FROM results GROUP BY 1, 2 ORDER BY urls DESC;
+
+CREATE VIEW IF NOT EXISTS errors AS
+  SELECT line, url, host, outcome, error_code, error_message, attempts, elapsed_ms
+  FROM results WHERE outcome <> 'response';
+
+CREATE VIEW IF NOT EXISTS hosts AS
+  WITH ranked AS (
+    SELECT host, outcome, elapsed_ms,
+           row_number() OVER (PARTITION BY host ORDER BY elapsed_ms) AS rank,
+           count(elapsed_ms) OVER (PARTITION BY host) AS timed
+    FROM results WHERE host IS NOT NULL
+  )
+  SELECT host,
+         count(*) AS urls,
+         sum(outcome = 'response') AS responses,
+         sum(outcome <> 'response') AS failures,
+         avg(CASE WHEN rank IN ((timed + 1) / 2, (timed + 2) / 2) THEN elapsed_ms END) AS median_ms
+  FROM ranked GROUP BY host;
+
+CREATE VIEW IF NOT EXISTS redirects AS
+  SELECT line, url, final_url, redirects, status, outcome
+  FROM results WHERE redirects > 0;
+
+CREATE VIEW IF NOT EXISTS slowest AS
+  SELECT line, url, outcome, status, elapsed_ms
+  FROM results WHERE elapsed_ms IS NOT NULL ORDER BY elapsed_ms DESC LIMIT 100;
+`;
+
 /** Built when the sweep ends: secondary indexes would slow every insert of a 100M-row sweep. */
 export const INDEX_SQL = `
 CREATE INDEX IF NOT EXISTS results_outcome ON results(outcome);
 CREATE INDEX IF NOT EXISTS results_host ON results(host);
 CREATE INDEX IF NOT EXISTS results_status ON results(status);
+CREATE INDEX IF NOT EXISTS results_elapsed ON results(elapsed_ms);
 `;

@@ -56,7 +56,7 @@ export function readDb(dbPath: string): Omit<SweepResult, 'summary'> {
   const db = new Database(dbPath, { readonly: true });
   try {
     const rows = db.prepare('SELECT * FROM results ORDER BY line').all() as Row[];
-    const hops = db.prepare('SELECT line, hop, url, status, location FROM redirects ORDER BY line, hop').all() as Array<{
+    const hops = db.prepare('SELECT line, hop, url, status, location FROM redirect_hops ORDER BY line, hop').all() as Array<{
       line: number; hop: number; url: string; status: number; location: string;
     }>;
     return {
