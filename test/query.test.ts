@@ -155,12 +155,12 @@ describe('views', () => {
     assert.deepEqual(rows.map((r) => r.line), [5, 7, 2, 3, 1, 4]);
   });
 
-  test('a version 1 database is migrated: hops keep their data under redirect_hops, views appear', () => {
+  test('a version 1 database is migrated: hops keep their data under redirect_hops, views appear, runs gain the writer', () => {
     const old = join(temp.dir, 'v1.db');
     const conn = new Database(old);
     conn.exec(`CREATE TABLE runs (id INTEGER PRIMARY KEY, started_at INTEGER NOT NULL, ended_at INTEGER, state TEXT NOT NULL,
       inputs TEXT NOT NULL, options TEXT NOT NULL, checkpoint_line INTEGER NOT NULL DEFAULT 0, checkpoint_input INTEGER NOT NULL DEFAULT 0,
-      checkpoint_offset INTEGER NOT NULL DEFAULT 0, urlsweep_version TEXT NOT NULL, pid INTEGER, hostname TEXT);
+      checkpoint_offset INTEGER NOT NULL DEFAULT 0, urlsweep_version TEXT NOT NULL);
       CREATE TABLE results (line INTEGER PRIMARY KEY, url TEXT NOT NULL, host TEXT, outcome TEXT NOT NULL, status INTEGER, error_code TEXT,
       error_message TEXT, final_url TEXT, redirects INTEGER NOT NULL DEFAULT 0, method TEXT, attempts INTEGER NOT NULL DEFAULT 0,
       remote_ip TEXT, content_type TEXT, content_length INTEGER, elapsed_ms REAL, checked_at INTEGER NOT NULL);
@@ -173,6 +173,8 @@ describe('views', () => {
     assert.equal(after.pragma('user_version', { simple: true }), SCHEMA_VERSION);
     assert.deepEqual(after.prepare('SELECT location FROM redirect_hops').pluck().all(), ['https://x.test/']);
     assert.equal(after.prepare("SELECT type FROM sqlite_master WHERE name = 'redirects'").pluck().get(), 'view');
+    const columns = (after.pragma('table_info(runs)') as Array<{ name: string }>).map((c) => c.name);
+    assert.ok(columns.includes('pid') && columns.includes('hostname'), 'early version-1 runs tables gain pid and hostname');
     after.close();
   });
 });

@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ResultRow } from '../messages.js';
 import type { InputIdentity } from '../input/inputIdentity.js';
-import { INDEX_SQL, MIGRATIONS, SCHEMA_SQL, SCHEMA_VERSION, VIEWS_SQL } from './schema.js';
+import { INDEX_SQL, MIGRATIONS, SCHEMA_SQL, SCHEMA_VERSION, VIEWS_SQL, type MigrationDb } from './schema.js';
 
 export type RunState = 'running' | 'finished' | 'interrupted' | 'failed';
 
@@ -78,7 +78,7 @@ export class ResultStore {
       this.db.pragma('busy_timeout = 5000');
       this.db.pragma('cache_size = -16384'); // 16 MiB: rows arrive in about line order, a bigger cache buys nothing
       this.db.transaction(() => {
-        for (let v = version; v > 0 && v < SCHEMA_VERSION; v++) this.db.exec(MIGRATIONS[v]!);
+        for (let v = version; v > 0 && v < SCHEMA_VERSION; v++) MIGRATIONS[v]!(this.migrationDb());
         this.db.exec(SCHEMA_SQL);
         this.db.exec(VIEWS_SQL);
         this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
@@ -108,6 +108,14 @@ export class ResultStore {
       }
       if (checkpoint) this.updateCheckpoint.run(checkpoint.line, checkpoint.input, checkpoint.offset, this.runId);
     });
+  }
+
+  private migrationDb(): MigrationDb {
+    return {
+      exec: (sql) => this.db.exec(sql),
+      columns: (table) => (this.db.pragma(`table_info(${table})`) as Array<{ name: string }>).map((c) => c.name),
+      tables: () => this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[],
+    };
   }
 
   private hasForeignTables(): boolean {

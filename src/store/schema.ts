@@ -3,10 +3,23 @@
 /** Bumped whenever the layout changes; kept in SQLite's `PRAGMA user_version`. */
 export const SCHEMA_VERSION = 2;
 
-/** From each older version to the next: run in order on a database that has it. */
-export const MIGRATIONS: Record<number, string> = {
-  // 1 -> 2: the hops table makes way for the `redirects` view (where things go).
-  1: 'ALTER TABLE redirects RENAME TO redirect_hops;',
+/** The few statements a migration needs; what each step looks at before it changes anything. */
+export interface MigrationDb {
+  exec(sql: string): unknown;
+  columns(table: string): string[];
+  tables(): string[];
+}
+
+/** From each older version to the next, run in order. Each step checks what is there, so a half-done one can rerun. */
+export const MIGRATIONS: Record<number, (db: MigrationDb) => void> = {
+  1: (db) => {
+    // The hops table makes way for the `redirects` view (where things go).
+    if (db.tables().includes('redirects')) db.exec('ALTER TABLE redirects RENAME TO redirect_hops');
+    // Early version-1 databases lack the writer's identity.
+    const columns = db.columns('runs');
+    if (columns.length > 0 && !columns.includes('pid')) db.exec('ALTER TABLE runs ADD COLUMN pid INTEGER');
+    if (columns.length > 0 && !columns.includes('hostname')) db.exec('ALTER TABLE runs ADD COLUMN hostname TEXT');
+  },
 };
 
 export const SCHEMA_SQL = `
