@@ -117,11 +117,11 @@ describe('readLines: numbering and text', () => {
   });
 
   test('offsetAfter is the byte offset just after each line ending', async () => {
-    const content = 'https://example.com/\r\nbücher.example\n\n€uro 😀\nlast';
+    const content = 'https://example.test/\r\nbücher.example\n\n€uro 😀\nlast';
     const p = file(content);
     const buf = fs.readFileSync(p);
     const { lines } = await collect([p]);
-    const expectedRaw = ['https://example.com/\r\n', 'bücher.example\n', '\n', '€uro 😀\n', 'last'];
+    const expectedRaw = ['https://example.test/\r\n', 'bücher.example\n', '\n', '€uro 😀\n', 'last'];
     assert.equal(lines.length, expectedRaw.length);
     let start = 0;
     lines.forEach((l, i) => {
@@ -153,7 +153,7 @@ describe('readLines: lines that cannot be kept', () => {
   });
 
   test('a 3 MiB line spanning several chunks is too long, previewed by its first bytes, and the next line is intact', async () => {
-    const head = 'https://example.com/very-long?';
+    const head = 'https://example.test/very-long?';
     const long = head + 'q'.repeat(3 * CHUNK - head.length);
     const p = file(`first\n${long}\nhttps://after.example/\nlast\n`);
     const buf = fs.readFileSync(p);

@@ -23,7 +23,7 @@ describe('parseLine: lines that need no row', () => {
     ['tabs, spaces and a carriage return', ' \t \t\r'],
     ['a comment', '# a comment'],
     ['a comment indented by spaces', '   # indented comment'],
-    ['a comment holding a URL', '#https://example.com/'],
+    ['a comment holding a URL', '#https://example.test/'],
     ['a BOM then a comment', '\uFEFF# first line of a file'],
   ];
   for (const [name, raw] of skipped) {
@@ -35,58 +35,58 @@ describe('parseLine: lines that need no row', () => {
 
 describe('parseLine: http and https URLs', () => {
   test('a plain https URL keeps its path and query and is not bare', () => {
-    assert.deepEqual(parseLine('https://example.com/a/b?q=1&r=2'), {
+    assert.deepEqual(parseLine('https://example.test/a/b?q=1&r=2'), {
       kind: 'url',
-      target: 'https://example.com/a/b?q=1&r=2',
-      host: 'example.com',
+      target: 'https://example.test/a/b?q=1&r=2',
+      host: 'example.test',
       bare: false,
     });
   });
 
   test('an http URL without a path gets the root path', () => {
-    assert.deepEqual(parseLine('http://example.com'), {
+    assert.deepEqual(parseLine('http://example.test'), {
       kind: 'url',
-      target: 'http://example.com/',
-      host: 'example.com',
+      target: 'http://example.test/',
+      host: 'example.test',
       bare: false,
     });
   });
 
   test('the fragment is removed from the target', () => {
-    const parsed = parseLine('https://example.com/page?q=1#section-2');
+    const parsed = parseLine('https://example.test/page?q=1#section-2');
     assert.equal(parsed.kind, 'url');
     if (parsed.kind !== 'url') return;
-    assert.equal(parsed.target, 'https://example.com/page?q=1');
+    assert.equal(parsed.target, 'https://example.test/page?q=1');
   });
 
   test('user name and password are removed from the target', () => {
-    const parsed = parseLine('https://alice:s3cret@example.com/private#top');
+    const parsed = parseLine('https://alice:s3cret@example.test/private#top');
     assert.equal(parsed.kind, 'url');
     if (parsed.kind !== 'url') return;
-    assert.equal(parsed.target, 'https://example.com/private');
+    assert.equal(parsed.target, 'https://example.test/private');
     assert.ok(!parsed.target.includes('s3cret'));
     assert.ok(!parsed.target.includes('alice'));
   });
 
   test('a user name without password is removed too', () => {
-    const parsed = parseLine('https://alice@example.com/');
+    const parsed = parseLine('https://alice@example.test/');
     assert.equal(parsed.kind, 'url');
     if (parsed.kind !== 'url') return;
-    assert.equal(parsed.target, 'https://example.com/');
+    assert.equal(parsed.target, 'https://example.test/');
   });
 
   test('scheme and host are lower-cased, the path keeps its case', () => {
-    assert.deepEqual(parseLine('HTTPS://WWW.Example.COM/Some/Path'), {
+    assert.deepEqual(parseLine('HTTPS://WWW.Example.TEST/Some/Path'), {
       kind: 'url',
-      target: 'https://www.example.com/Some/Path',
-      host: 'www.example.com',
+      target: 'https://www.example.test/Some/Path',
+      host: 'www.example.test',
       bare: false,
     });
   });
 
   test('an explicit non-default port is kept in the target but not in the host', () => {
-    const parsed = parseLine('http://example.com:8080/x');
-    assert.deepEqual(parsed, { kind: 'url', target: 'http://example.com:8080/x', host: 'example.com', bare: false });
+    const parsed = parseLine('http://example.test:8080/x');
+    assert.deepEqual(parsed, { kind: 'url', target: 'http://example.test:8080/x', host: 'example.test', bare: false });
   });
 
   test('an IPv6 literal gives the host without brackets, lower-cased', () => {
@@ -99,10 +99,10 @@ describe('parseLine: http and https URLs', () => {
   });
 
   test('an IPv4 literal URL is accepted', () => {
-    assert.deepEqual(parseLine('http://192.0.2.7/status'), {
+    assert.deepEqual(parseLine('http://127.0.0.7/status'), {
       kind: 'url',
-      target: 'http://192.0.2.7/status',
-      host: '192.0.2.7',
+      target: 'http://127.0.0.7/status',
+      host: '127.0.0.7',
       bare: false,
     });
   });
@@ -117,25 +117,25 @@ describe('parseLine: http and https URLs', () => {
   });
 
   test('a leading BOM is stripped', () => {
-    assert.deepEqual(parseLine('\uFEFFhttps://example.com/'), {
+    assert.deepEqual(parseLine('\uFEFFhttps://example.test/'), {
       kind: 'url',
-      target: 'https://example.com/',
-      host: 'example.com',
+      target: 'https://example.test/',
+      host: 'example.test',
       bare: false,
     });
   });
 
   test('a trailing carriage return and spaces are trimmed', () => {
-    assert.deepEqual(parseLine('  https://example.com/x  \r'), {
+    assert.deepEqual(parseLine('  https://example.test/x  \r'), {
       kind: 'url',
-      target: 'https://example.com/x',
-      host: 'example.com',
+      target: 'https://example.test/x',
+      host: 'example.test',
       bare: false,
     });
   });
 
   test('a URL of exactly MAX_URL_LENGTH characters is accepted', () => {
-    const prefix = 'https://example.com/';
+    const prefix = 'https://example.test/';
     const raw = prefix + 'a'.repeat(MAX_URL_LENGTH - prefix.length);
     assert.equal(raw.length, MAX_URL_LENGTH);
     const parsed = parseLine(raw);
@@ -147,15 +147,15 @@ describe('parseLine: http and https URLs', () => {
 
 describe('parseLine: bare host names', () => {
   const bare: Array<[string, string, string]> = [
-    ['example.com', 'https://example.com/', 'example.com'],
-    ['Example.COM', 'https://example.com/', 'example.com'],
-    ['example.com:8080/path', 'https://example.com:8080/path', 'example.com'],
+    ['example.test', 'https://example.test/', 'example.test'],
+    ['Example.TEST', 'https://example.test/', 'example.test'],
+    ['example.test:8080/path', 'https://example.test:8080/path', 'example.test'],
     ['localhost', 'https://localhost/', 'localhost'],
     ['localhost:8080', 'https://localhost:8080/', 'localhost'],
     ['127.0.0.1', 'https://127.0.0.1/', '127.0.0.1'],
-    ['www.example.com/a?b=1', 'https://www.example.com/a?b=1', 'www.example.com'],
-    ['  example.org \r', 'https://example.org/', 'example.org'],
-    ['\uFEFFexample.net', 'https://example.net/', 'example.net'],
+    ['www.example.test/a?b=1', 'https://www.example.test/a?b=1', 'www.example.test'],
+    ['  example-org.test \r', 'https://example-org.test/', 'example-org.test'],
+    ['\uFEFFexample-net.test', 'https://example-net.test/', 'example-net.test'],
   ];
   for (const [raw, target, host] of bare) {
     test(`${JSON.stringify(raw)} becomes ${target} with bare=true`, () => {
@@ -168,20 +168,20 @@ describe('parseLine: bare host names', () => {
   });
 
   test('a bare name with an underscore is refused (only full URLs allow underscores)', () => {
-    assertInvalid('my_host.example.com', INVALID_URL);
-    assert.equal(parseLine('http://my_host.example.com/').kind, 'url');
+    assertInvalid('my_host.example.test', INVALID_URL);
+    assert.equal(parseLine('http://my_host.example.test/').kind, 'url');
   });
 });
 
 describe('parseLine: unsupported schemes', () => {
   const others: Array<[string, string]> = [
-    ['ftp://files.example.com/x', 'ftp'],
+    ['ftp://files.example.test/x', 'ftp'],
     ['file:///etc/passwd', 'file'],
     ['javascript:alert(1)', 'javascript'],
     ['mailto:a@b', 'mailto'],
     ['data:text/plain,x', 'data'],
-    ['ws://example.com/socket', 'ws'],
-    ['FTP://example.com/', 'ftp'],
+    ['ws://example.test/socket', 'ws'],
+    ['FTP://example.test/', 'ftp'],
   ];
   for (const [raw, scheme] of others) {
     test(`${raw} is refused as an unsupported scheme`, () => {
@@ -196,17 +196,17 @@ describe('parseLine: malformed lines', () => {
   const malformed: Array<[string, string]> = [
     ['a scheme without a host', 'http://'],
     ['an https scheme without a host', 'https://'],
-    ['a space inside the host', 'http://exa mple.com/'],
+    ['a space inside the host', 'http://exa mple.test/'],
     ['an unterminated IPv6 literal', 'http://[::1'],
-    ['a control character', 'http://exa\u0001mple.com/'],
-    ['a NUL byte', 'http://example.com/\u0000'],
-    ['a DEL character', 'http://example.com/\u007f'],
-    ['a tab inside', 'http://example.com/a\tb'],
-    ['the replacement character U+FFFD', 'http://ex\uFFFDample.com/'],
+    ['a control character', 'http://exa\u0001mple.test/'],
+    ['a NUL byte', 'http://example.test/\u0000'],
+    ['a DEL character', 'http://example.test/\u007f'],
+    ['a tab inside', 'http://example.test/a\tb'],
+    ['the replacement character U+FFFD', 'http://ex\uFFFDample.test/'],
     ['a bare name with a control character', 'exa\u0002mple.com'],
     ['words that are not a URL', 'not a url'],
-    ['a non-numeric port', 'http://example.com:port/'],
-    ['a label starting with a hyphen', 'http://-bad.example.com/'],
+    ['a non-numeric port', 'http://example.test:port/'],
+    ['a label starting with a hyphen', 'http://-bad.example.test/'],
   ];
   for (const [name, raw] of malformed) {
     test(`${name} is an invalid URL`, () => {
@@ -215,7 +215,7 @@ describe('parseLine: malformed lines', () => {
   }
 
   test('a line longer than MAX_URL_LENGTH is refused as too long', () => {
-    const prefix = 'https://example.com/';
+    const prefix = 'https://example.test/';
     assertInvalid(prefix + 'a'.repeat(MAX_URL_LENGTH - prefix.length + 1), LINE_TOO_LONG);
   });
 
@@ -224,7 +224,7 @@ describe('parseLine: malformed lines', () => {
   });
 
   test('surrounding whitespace does not count toward the length limit', () => {
-    const prefix = 'https://example.com/';
+    const prefix = 'https://example.test/';
     const raw = prefix + 'a'.repeat(MAX_URL_LENGTH - prefix.length);
     assert.equal(parseLine(`   ${raw}   \r`).kind, 'url');
   });

@@ -357,7 +357,7 @@ describe('refusing a file that is not ours', () => {
 
   test('a text file is refused as not an SQLite database', () => {
     const file = dbPath();
-    fs.writeFileSync(file, 'https://example.com/\n'.repeat(200));
+    fs.writeFileSync(file, 'https://example.test/\n'.repeat(200));
     assert.throws(
       () => new ResultStore(file),
       (err: unknown) => err instanceof StoreError && /not an SQLite database/.test(err.message),
