@@ -84,7 +84,7 @@ async function timeToFirstRequest(list: string, db: string, origin: { firstAt: n
 
 // 1. Resume near the end.
 const origin: { firstAt: number | null } = { firstAt: null };
-const server = createServer((req, res) => {
+const server = createServer((_req, res) => {
   origin.firstAt ??= performance.timeOrigin + performance.now();
   res.end('ok');
 });

@@ -44,7 +44,7 @@ export class ReadProgress {
   }
 }
 
-export function isGzip(path: string): boolean {
+function isGzip(path: string): boolean {
   return path.toLowerCase().endsWith('.gz');
 }
 
@@ -70,7 +70,7 @@ export interface StartPoint {
 }
 
 /** A plain file can be re-opened at an offset; stdin and gzip input must be re-read from the start. */
-export function canSeek(path: string): boolean {
+function canSeek(path: string): boolean {
   return path !== '-' && !isGzip(path);
 }
 
