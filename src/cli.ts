@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The command line: parses argv into the library's options and calls the library. Nothing else.
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -15,6 +15,9 @@ import { WorkerLostError } from './workerPool.js';
 import { VERSION } from './version.js';
 import { QueryError, runQuery } from './query/runQuery.js';
 import type { Format } from './query/formats.js';
+import { readReport } from './report/reportData.js';
+import { reportText } from './report/reportText.js';
+import { reportHtml } from './report/reportHtml.js';
 
 const defaults = defaultOptions();
 /** yargs drops a lone `-` from positionals, so stdin travels through parsing as this token. */
@@ -167,6 +170,22 @@ async function querySql(argv: Record<string, unknown>): Promise<string> {
   return text;
 }
 
+function report(argv: Record<string, unknown>): void {
+  const data = readReport(argv.db as string);
+  process.stdout.write(reportText(data));
+  const file = argv.html as string | undefined;
+  if (!file) return;
+  // Written aside and renamed, so a page being viewed is never half-written.
+  const partial = `${file}.partial`;
+  try {
+    writeFileSync(partial, reportHtml(data));
+    renameSync(partial, file);
+  } catch (err) {
+    throw new UsageError(`cannot write --html ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+  }
+  process.stdout.write(`Charts: ${file} (one self-contained page; it opens offline)\n`);
+}
+
 /** `--sim`: sweep the simulated internet on loopback instead of the real one (offline showcase). */
 async function startSim(options: SweepOptions): Promise<{ close(): Promise<void> }> {
   const { startSimInternet } = await import('./sim/index.js');
@@ -238,7 +257,21 @@ const cli = yargs(hideBin(process.argv).map((a) => (a === '-' ? STDIN_TOKEN : a)
       await query(argv as unknown as Record<string, unknown>);
     },
   )
-  .demandCommand(1, 'Name a command: run, query')
+  .command(
+    'report <db>',
+    'Summarise a sweep: outcomes, status codes, latency, rate over time, failing hosts (--html for charts)',
+    (y) =>
+      y
+        .positional('db', { type: 'string', demandOption: true, describe: 'The database of a sweep' })
+        .option('html', { type: 'string', coerce: last(), describe: 'Also write a self-contained HTML page with charts to this file' })
+        .example('$0 report urlsweep.db', 'The report in the terminal')
+        .example('$0 report crawl.db --html crawl.html', 'And a page with charts, to open in any browser')
+        .epilogue('Figures are aggregated by SQLite, so the report takes seconds even on 100M rows.'),
+    (argv) => {
+      report(argv as unknown as Record<string, unknown>);
+    },
+  )
+  .demandCommand(1, 'Name a command: run, query, report, demo')
   .strict()
   .help()
   .alias('h', 'help')

@@ -14,5 +14,6 @@ export function duration(ms: number | null): string {
 
 export function millis(ms: number | null): string {
   if (ms === null) return '-';
+  if (ms >= 1000) return `${(ms / 1000).toFixed(ms >= 10_000 ? 1 : 2)} s`;
   return ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`;
 }
