@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // The command line: parses argv into the library's options and calls the library. Nothing else.
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { isIP } from 'node:net';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -18,6 +20,9 @@ import type { Format } from './query/formats.js';
 import { readReport } from './report/reportData.js';
 import { reportText } from './report/reportText.js';
 import { reportHtml } from './report/reportHtml.js';
+import { writeDemoList } from './demo/demoList.js';
+import { count } from './progress/format.js';
+import type { SweepSummary } from './summary.js';
 
 const defaults = defaultOptions();
 /** yargs drops a lone `-` from positionals, so stdin travels through parsing as this token. */
@@ -104,8 +109,18 @@ async function run(argv: Record<string, unknown>): Promise<number> {
     resolvers: argv.resolver as string[],
   };
   if (options.inputs.filter((i) => i === '-').length > 1) throw new UsageError('stdin (-) can be read only once');
-  const reporter = createReporter(argv.progress as ProgressMode);
-  const sim = argv.sim ? await startSim(options) : null;
+  const { code } = await sweepInTerminal(options, argv.progress as ProgressMode, { sim: argv.sim as boolean, resumable: true });
+  return code;
+}
+
+/** A sweep with progress on stderr, signal handling and the summary: what `run` and `demo` share. */
+async function sweepInTerminal(
+  options: SweepOptions,
+  progress: ProgressMode,
+  how: { sim: boolean; resumable: boolean },
+): Promise<{ code: number; summary: SweepSummary }> {
+  const reporter = createReporter(progress);
+  const sim = how.sim ? await startSim(options) : null;
   const interrupt = new Interrupt();
   const onSignal = (signal: NodeJS.Signals): void => {
     process.stderr.write(
@@ -122,10 +137,10 @@ async function run(argv: Record<string, unknown>): Promise<number> {
   try {
     const summary = await runSweep(options, reporter, interrupt);
     reporter.stop(summary);
-    if (argv.progress !== 'json') process.stdout.write(summaryText(summary));
-    if (!summary.interrupted) return 0;
-    process.stderr.write(`To resume: ${resumeCommand()}\n`);
-    return summary.interrupted === 'SIGTERM' ? 143 : 130;
+    if (progress !== 'json') process.stdout.write(summaryText(summary));
+    if (!summary.interrupted) return { code: 0, summary };
+    if (how.resumable) process.stderr.write(`To resume: ${resumeCommand()}\n`);
+    return { code: summary.interrupted === 'SIGTERM' ? 143 : 130, summary };
   } catch (err) {
     reporter.stop(null);
     throw err;
@@ -184,6 +199,44 @@ function report(argv: Record<string, unknown>): void {
     throw new UsageError(`cannot write --html ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`);
   }
   process.stdout.write(`Charts: ${file} (one self-contained page; it opens offline)\n`);
+}
+
+/** The demo's hosts are mostly one-URL sites on loopback: time goes to waiting on slow and dead ones, not CPU. */
+const DEMO_CONCURRENCY = 512;
+
+/** Dead hosts give up sooner than with --sim, so the demo's tail of timeouts stays short. */
+const DEMO_TIMEOUTS = { timeoutMs: 4_000, connectTimeoutMs: 1_000, headersTimeoutMs: 2_500, bodyTimeoutMs: 2_500 };
+
+/** The questions the demo answers from its database once the sweep is done. */
+const DEMO_QUERIES = [
+  ['Outcomes and status classes', 'SELECT * FROM summary'],
+  ['Why URLs failed', 'SELECT outcome, error_code, count(*) AS urls FROM errors GROUP BY 1, 2 ORDER BY urls DESC'],
+  ['The hosts with most failures', 'SELECT host, urls, failures, round(median_ms) AS median_ms FROM hosts ORDER BY failures DESC, urls DESC LIMIT 5'],
+];
+
+async function demo(argv: Record<string, unknown>): Promise<number> {
+  const urls = argv.urls as number;
+  const hosts = Math.min(argv.hosts as number, urls);
+  const db = argv.db as string;
+  const dir = mkdtempSync(join(tmpdir(), 'urlsweep-demo-'));
+  try {
+    const list = join(dir, 'demo-urls.txt');
+    process.stderr.write(`Generating ${count(urls)} URLs over ${count(hosts)} simulated hosts (healthy, slow, dead, unresolvable, redirecting, failing)...\n`);
+    await writeDemoList(list, urls, hosts);
+    const options: SweepOptions = { ...defaults, inputs: [list], db, fresh: true, concurrency: argv.concurrency as number, ...DEMO_TIMEOUTS };
+    const { code } = await sweepInTerminal(options, argv.progress as ProgressMode, { sim: true, resumable: false });
+    if (code !== 0) return code;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const width = process.stdout.isTTY ? process.stdout.columns : 120;
+  process.stdout.write(`\nThree questions answered from ${db} (any SQLite client works too):\n`);
+  for (const [title, sql] of DEMO_QUERIES) {
+    process.stdout.write(`\n# ${title}\n$ urlsweep query ${db} "${sql}"\n`);
+    await runQuery({ db, sql: sql!, format: 'table', width });
+  }
+  process.stdout.write(`\nCharts: urlsweep report ${db} --html demo.html\n`);
+  return 0;
 }
 
 /** `--sim`: sweep the simulated internet on loopback instead of the real one (offline showcase). */
@@ -269,6 +322,22 @@ const cli = yargs(hideBin(process.argv).map((a) => (a === '-' ? STDIN_TOKEN : a)
         .epilogue('Figures are aggregated by SQLite, so the report takes seconds even on 100M rows.'),
     (argv) => {
       report(argv as unknown as Record<string, unknown>);
+    },
+  )
+  .command(
+    'demo',
+    'Sweep a simulated internet on loopback: about 100k URLs, no network needed, then query the result',
+    (y) =>
+      y
+        .option('db', { type: 'string', default: 'demo.db', coerce: last(), describe: 'Database for the results (replaced if it exists)' })
+        .option('urls', { type: 'number', default: 100_000, coerce: positive('urls'), describe: 'URLs to generate' })
+        .option('hosts', { type: 'number', default: 20_000, coerce: positive('hosts'), describe: 'Distinct host names among them' })
+        .option('concurrency', { alias: 'c', type: 'number', default: DEMO_CONCURRENCY, coerce: positive('concurrency'), describe: 'Requests in flight, as for run' })
+        .option('progress', { choices: ['auto', 'bar', 'log', 'json', 'none'] as const, default: 'auto' as const, coerce: last(), describe: 'Progress on stderr, as for run' })
+        .example('$0 demo', 'About a minute; leaves demo.db to explore')
+        .example('$0 demo --urls 1000000 --hosts 200000', 'A bigger simulated web'),
+    async (argv) => {
+      process.exitCode = await demo(argv as unknown as Record<string, unknown>);
     },
   )
   .demandCommand(1, 'Name a command: run, query, report, demo')
