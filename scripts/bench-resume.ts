@@ -18,6 +18,7 @@ import { identify } from '../src/input/inputIdentity.js';
 import { defaultOptions, recordedOptions } from '../src/sweepOptions.js';
 import { ResultStore } from '../src/store/resultStore.js';
 import type { ResultRow } from '../src/messages.js';
+import { median } from './benchStats.js';
 
 const { values } = parseArgs({ options: { lines: { type: 'string', default: '10000000' }, rounds: { type: 'string', default: '3' } } });
 const LINES = Number(values.lines);
@@ -25,11 +26,6 @@ const LEFT = 1000;
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const work = join(root, '.bench');
 mkdirSync(work, { recursive: true });
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-}
 
 /** Lines of equal length, so the byte offset of any line is known without reading the file. */
 const lineText = (port: number, i: number): string => `http://127.0.0.1:${port}/${String(i).padStart(9, '0')}`;

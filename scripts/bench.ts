@@ -1,0 +1,241 @@
+// The benchmark suite (`npm run bench`): every scenario of issue 5 against servers on loopback, urlsweep
+// (two threads and one) and the baselines a user would write instead (a promise pool over undici's
+// `request`, and over `fetch`), alternately, round after round, then one table of medians and ratios.
+// Each measured program runs in its own process; the servers run in theirs.
+// Usage: node dist/scripts/bench.js [--rounds 1] [--only keepalive,manyhosts,latency,tls,scale] [--size 1]
+//   --size scales every list (0.1 for a quick look); --rounds > 1 gives medians of that many rounds.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { SweepOptions } from '../src/sweepOptions.js';
+import { demoHosts } from '../src/demo/demoList.js';
+import type { SweepMeasure } from './benchSweep.js';
+import type { BaselineMeasure, BaselineOptions } from './baselinePool.js';
+import { measureResolver, measureWriter, type StageFigures } from './benchStages.js';
+import { median } from './benchStats.js';
+
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '1' },
+    only: { type: 'string', default: 'keepalive,manyhosts,latency,tls,scale' },
+    size: { type: 'string', default: '1' },
+  },
+});
+const ROUNDS = Number(values.rounds);
+const SIZE = Number(values.size);
+const ONLY = new Set(values.only.split(','));
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const work = join(root, '.bench');
+mkdirSync(work, { recursive: true });
+const scaled = (n: number): number => Math.max(1000, Math.round(n * SIZE));
+
+interface Server {
+  stop(): void;
+}
+
+async function child(script: string, args: string[]): Promise<{ line: string; stop(): void }> {
+  const proc = spawn(process.execPath, [join(root, 'dist/scripts', script), ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const [data] = (await once(proc.stdout!, 'data')) as [Buffer];
+  return { line: data.toString().trim(), stop: () => proc.stdin!.end() };
+}
+
+/** Runs a measuring script to its end and parses the JSON line it prints. */
+async function measure<T>(script: string, config: object): Promise<T> {
+  const proc = spawn(process.execPath, [join(root, 'dist/scripts', script), JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d));
+  const [code] = (await once(proc, 'exit')) as [number];
+  if (code !== 0) throw new Error(`${script} exited with ${code}`);
+  return JSON.parse(out.trim().split('\n').at(-1)!) as T;
+}
+
+async function writeLines(path: string, count: number, line: (i: number) => string): Promise<string> {
+  const out = createWriteStream(path);
+  let chunk = '';
+  for (let i = 0; i < count; i++) {
+    chunk += line(i) + '\n';
+    if (chunk.length > 1 << 20) {
+      if (!out.write(chunk)) await once(out, 'drain');
+      chunk = '';
+    }
+  }
+  out.end(chunk);
+  await once(out, 'finish');
+  return path;
+}
+
+interface Scenario {
+  name: string;
+  what: string;
+  urls: number;
+  list: string;
+  sweep: Partial<SweepOptions>;
+  baseline: Omit<BaselineOptions, 'client' | 'list'>;
+  /** The best possible seconds, where the scenario has one (latency-bound). */
+  idealSeconds?: number;
+  /** Only urlsweep with two threads, once (the scale run is about memory and steadiness, not ratios). */
+  sweepOnly?: boolean;
+}
+
+type Tool = 'urlsweep' | 'urlsweep-1t' | 'undici' | 'fetch';
+interface Row {
+  scenario: Scenario;
+  rates: Record<Tool, number[]>;
+  sweeps: SweepMeasure[];
+}
+
+const servers: Server[] = [];
+try {
+  const sim = await child('benchSim.js', []);
+  servers.push(sim);
+  const simInfo = JSON.parse(sim.line) as { resolver: string; httpPort: number; httpsPort: number; caFile: string; caPem: string };
+  const origin = await child('benchOrigin.js', ['0']);
+  servers.push(origin);
+  const jitter = await child('benchOrigin.js', ['0', '3000']);
+  servers.push(jitter);
+  const originPort = Number(origin.line);
+  const jitterPort = Number(jitter.line);
+  const dns = { resolvers: [simInfo.resolver] };
+  const plain = { resolver: simInfo.resolver, caFile: null, connections: null };
+  const scenarios: Scenario[] = [];
+
+  if (ONLY.has('keepalive')) {
+    const urls = scaled(1_000_000);
+    scenarios.push({
+      name: 'keepalive',
+      what: `${urls.toLocaleString('en-US')} URLs, one origin, keep-alive, -c 128`,
+      urls,
+      list: await writeLines(join(work, 'keepalive.txt'), urls, (i) => `http://127.0.0.1:${originPort}/item/${i}`),
+      sweep: { concurrency: 128, perHost: 128 },
+      baseline: { concurrency: 128, connections: 128, resolver: null, caFile: null, timeoutMs: 30_000, connectTimeoutMs: 10_000 },
+    });
+  }
+  if (ONLY.has('manyhosts')) {
+    const urls = scaled(100_000);
+    const hosts = demoHosts(urls, 7);
+    scenarios.push({
+      name: 'manyhosts',
+      what: `${urls.toLocaleString('en-US')} hosts, one URL each, demo mix (slow, dead, unresolvable…), -c 512, 5 s timeout`,
+      urls,
+      list: await writeLines(join(work, 'manyhosts.txt'), urls, (i) => `http://${hosts[i]!.name}:${simInfo.httpPort}/`),
+      sweep: { ...dns, concurrency: 512, timeoutMs: 5_000, connectTimeoutMs: 2_000, headersTimeoutMs: 5_000, bodyTimeoutMs: 5_000, retries: 0 },
+      baseline: { ...plain, concurrency: 512, timeoutMs: 5_000, connectTimeoutMs: 2_000 },
+    });
+  }
+  if (ONLY.has('latency')) {
+    const urls = scaled(100_000);
+    const hosts = Math.max(1, Math.round(urls / 10));
+    scenarios.push({
+      name: 'latency',
+      what: `${urls.toLocaleString('en-US')} URLs over ${hosts.toLocaleString('en-US')} hosts, each answer 0-3 s, -c 10000`,
+      urls,
+      list: await writeLines(join(work, 'latency.txt'), urls, (i) => `http://jitter-${i % hosts}.lat.test:${jitterPort}/${i}`),
+      sweep: { ...dns, concurrency: 10_000, timeoutMs: 10_000, headersTimeoutMs: 10_000, retries: 0 },
+      baseline: { ...plain, concurrency: 10_000, timeoutMs: 10_000, connectTimeoutMs: 10_000 },
+      idealSeconds: (urls * 1.5) / 10_000,
+    });
+  }
+  if (ONLY.has('tls')) {
+    const urls = scaled(20_000);
+    scenarios.push({
+      name: 'tls',
+      what: `${urls.toLocaleString('en-US')} HTTPS hosts, a handshake each, -c 512`,
+      urls,
+      list: await writeLines(join(work, 'tls.txt'), urls, (i) => `https://fine-${i}.tls.test:${simInfo.httpsPort}/`),
+      sweep: { ...dns, concurrency: 512, caPem: simInfo.caPem, retries: 0 },
+      baseline: { ...plain, caFile: simInfo.caFile, concurrency: 512, timeoutMs: 30_000, connectTimeoutMs: 10_000 },
+    });
+  }
+  if (ONLY.has('scale')) {
+    const urls = scaled(10_000_000);
+    scenarios.push({
+      name: 'scale',
+      what: `${urls.toLocaleString('en-US')} URLs over 64 host names on one origin, -c 512`,
+      urls,
+      list: await writeLines(join(work, 'scale.txt'), urls, (i) => `http://s${i % 64}.scale.test:${originPort}/${i}`),
+      sweep: { ...dns, concurrency: 512, perHost: 16 },
+      baseline: { ...plain, concurrency: 512, timeoutMs: 30_000, connectTimeoutMs: 10_000 },
+      sweepOnly: true,
+    });
+  }
+
+  const stages: StageFigures = { writer: await measureWriter(join(work, 'writer.db')), resolver: await measureResolver(simInfo.resolver) };
+  console.log(`stage  SQLite writer in isolation: ${Math.round(stages.writer.rowsPerSecond).toLocaleString('en-US')} rows/s`);
+  console.log(
+    `stage  resolver: ${Math.round(stages.resolver.namesPerSecond).toLocaleString('en-US')} distinct names/s; with libuv's thread pool ` +
+      `blocked ${Math.round(stages.resolver.namesPerSecondPoolBlocked).toLocaleString('en-US')}/s ` +
+      `(dns.lookup meanwhile waited ${Math.round(stages.resolver.lookupWaitMs)} ms)`,
+  );
+
+  const rows: Row[] = [];
+  for (const scenario of scenarios) {
+    console.log(`\n${scenario.name}: ${scenario.what}`);
+    const row: Row = { scenario, rates: { urlsweep: [], 'urlsweep-1t': [], undici: [], fetch: [] }, sweeps: [] };
+    rows.push(row);
+    const db = join(work, `${scenario.name}.db`);
+    const tools: Tool[] = scenario.sweepOnly ? ['urlsweep'] : ['urlsweep', 'undici', 'urlsweep-1t', 'fetch'];
+    for (let round = 1; round <= (scenario.sweepOnly ? 1 : ROUNDS); round++) {
+      for (const tool of tools) {
+        let rate: number;
+        if (tool.startsWith('urlsweep')) {
+          for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
+          const m = await measure<SweepMeasure>('benchSweep.js', {
+            ...scenario.sweep, inputs: [scenario.list], db, fresh: true, threads: tool === 'urlsweep' ? 2 : 1,
+          });
+          if (tool === 'urlsweep') row.sweeps.push(m);
+          rate = m.rate;
+          console.log(
+            `  round ${round} ${tool.padEnd(12)} ${fmt(rate)} URLs/s  ${(m.elapsedMs / 1000).toFixed(1)} s  peak ${m.peakRssMb.toFixed(0)} MB  ` +
+              `coordinator event-loop p99 ${m.eventLoopP99Ms.toFixed(0)} ms  ${JSON.stringify(m.byOutcome)}`,
+          );
+        } else {
+          const m = await measure<BaselineMeasure>('baselinePool.js', { ...scenario.baseline, client: tool, list: scenario.list });
+          rate = m.rate;
+          console.log(`  round ${round} ${tool.padEnd(12)} ${fmt(rate)} URLs/s  ${(m.elapsedMs / 1000).toFixed(1)} s  ok ${m.ok}  failed ${m.failed}`);
+        }
+        row.rates[tool].push(rate);
+      }
+    }
+  }
+  printTable(rows);
+  writeFileSync(join(work, 'results.json'), JSON.stringify({ at: new Date().toISOString(), rounds: ROUNDS, size: SIZE, stages, rows }, null, 1));
+} finally {
+  for (const s of servers) s.stop();
+}
+
+function fmt(n: number | null | undefined): string {
+  return n === null || n === undefined || Number.isNaN(n) ? '-' : Math.round(n).toLocaleString('en-US');
+}
+
+function printTable(rows: Row[]): void {
+  const m = (xs: number[]): number | null => (xs.length ? median(xs) : null);
+  const ratio = (a: number | null, b: number | null): string => (a && b ? (a / b).toFixed(2) : '-');
+  console.log(`\nmedians of ${ROUNDS} round(s), URLs/s (urlsweep records every result; the baselines record nothing)`);
+  const head = ['scenario', 'urlsweep', '1 thread', 'undici', 'fetch', 'vs undici', 'vs fetch', '2t/1t', 'peak MB', 'loop p99', 'notes'];
+  const table = rows.map((r) => {
+    const sweep = m(r.rates.urlsweep);
+    const last = r.sweeps.at(-1);
+    const notes: string[] = [];
+    if (r.scenario.idealSeconds) {
+      const seconds = median(r.sweeps.map((s) => s.elapsedMs / 1000));
+      notes.push(`${seconds.toFixed(1)} s, ideal ${r.scenario.idealSeconds.toFixed(1)} s: ${(seconds / r.scenario.idealSeconds).toFixed(2)}x`);
+    }
+    if (r.scenario.sweepOnly && last) {
+      notes.push(`first tenth ${fmt(last.firstTenthRate)}/s, last tenth ${fmt(last.lastTenthRate)}/s (${ratio(last.lastTenthRate, last.firstTenthRate)})`);
+    }
+    return [
+      r.scenario.name, fmt(sweep), fmt(m(r.rates['urlsweep-1t'])), fmt(m(r.rates.undici)), fmt(m(r.rates.fetch)),
+      ratio(sweep, m(r.rates.undici)), ratio(sweep, m(r.rates.fetch)), ratio(sweep, m(r.rates['urlsweep-1t'])),
+      last ? Math.max(...r.sweeps.map((s) => s.peakRssMb)).toFixed(0) : '-',
+      last ? `${median(r.sweeps.map((s) => s.eventLoopP99Ms)).toFixed(0)} ms` : '-',
+      notes.join('; '),
+    ];
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...table.map((t) => t[i]!.length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  console.log(line(head));
+  for (const t of table) console.log(line(t));
+}

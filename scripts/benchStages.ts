@@ -1,0 +1,71 @@
+// Stages of the pipeline measured alone, so the suite can say which one bounds a scenario:
+// the SQLite writer (rows/s) and the resolver (distinct names/s, and whether it needs libuv's thread pool).
+import { pbkdf2 } from 'node:crypto';
+import { promises as dnsPromises } from 'node:dns';
+import { rmSync } from 'node:fs';
+import { ResultStore } from '../src/store/resultStore.js';
+import type { ResultRow } from '../src/messages.js';
+import { HostResolver } from '../workers/resolver.js';
+
+export interface StageFigures {
+  writer: { rowsPerSecond: number };
+  resolver: { namesPerSecond: number; namesPerSecondPoolBlocked: number; lookupWaitMs: number };
+}
+
+const WRITER_ROWS = 500_000;
+const BATCH = 8192; // what the coordinator's batch writer hands over at most
+
+export async function measureWriter(path: string): Promise<StageFigures['writer']> {
+  for (const f of [path, `${path}-wal`, `${path}-shm`]) rmSync(f, { force: true });
+  const store = new ResultStore(path);
+  store.beginRun([], {}, 'bench', { line: 0, input: 0, offset: 0 });
+  const rows: ResultRow[] = [];
+  const started = performance.now();
+  for (let line = 1; line <= WRITER_ROWS; line++) {
+    const url = `https://site-${line % 5000}.example/page/${line}`;
+    rows.push({
+      line, url, host: `site-${line % 5000}.example`, outcome: 'response', status: 200, error_code: null, error_message: null,
+      final_url: url, redirects: 0, method: 'HEAD', attempts: 1, remote_ip: '127.0.0.1', content_type: 'text/html',
+      content_length: 1234, elapsed_ms: 12.5, checked_at: Date.now(), hops: null,
+    });
+    if (rows.length === BATCH || line === WRITER_ROWS) {
+      store.write(rows, { line, input: 0, offset: line * 40 });
+      rows.length = 0;
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  store.close();
+  for (const f of [path, `${path}-wal`, `${path}-shm`]) rmSync(f, { force: true });
+  return { rowsPerSecond: WRITER_ROWS / seconds };
+}
+
+const NAMES = 20_000;
+const IN_FLIGHT = 256;
+
+async function resolveAll(resolver: HostResolver, prefix: string): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      while (next < NAMES) await resolver.resolve(`fine-${next++}.${prefix}.test`);
+    }),
+  );
+  return NAMES / ((performance.now() - started) / 1000);
+}
+
+/**
+ * Distinct names per second through the workers' resolver against the simulated DNS server; then again
+ * while every thread of libuv's pool is busy (four long pbkdf2 jobs). If the rate holds while a
+ * dns.lookup (which does use the pool) waits, resolution does not queue on the pool.
+ */
+export async function measureResolver(server: string): Promise<StageFigures['resolver']> {
+  const namesPerSecond = await resolveAll(new HostResolver({ servers: [server] }), 'free');
+  const poolSize = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
+  const blockers = Array.from({ length: poolSize }, () => new Promise((done) => pbkdf2('x', 'y', 3_000_000, 32, 'sha512', done)));
+  const lookupStarted = performance.now();
+  const lookup = dnsPromises.lookup('localhost').then(() => performance.now() - lookupStarted);
+  const namesPerSecondPoolBlocked = await resolveAll(new HostResolver({ servers: [server] }), 'blocked');
+  const lookupWaitMs = await lookup;
+  await Promise.all(blockers);
+  return { namesPerSecond, namesPerSecondPoolBlocked, lookupWaitMs };
+}

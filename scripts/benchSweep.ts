@@ -1,0 +1,59 @@
+// One measured urlsweep sweep, in its own process, through the library the CLI calls (same engine, same
+// recording). Prints one JSON line: rate, peak memory of the whole process (all threads), the coordinator's
+// event-loop delay, and the rate in the first and last tenth of the URLs.
+// Usage: node benchSweep.js <options as JSON>   (SweepOptions minus defaults)
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { runSweep } from '../src/sweep.js';
+import { defaultOptions, type SweepOptions } from '../src/sweepOptions.js';
+import { Interrupt } from '../src/interrupt.js';
+import type { ProgressSnapshot } from '../src/sweepStats.js';
+import { peakRssMb } from './benchStats.js';
+
+export interface SweepMeasure {
+  urls: number;
+  elapsedMs: number;
+  rate: number;
+  peakRssMb: number;
+  eventLoopP99Ms: number;
+  firstTenthRate: number | null;
+  lastTenthRate: number | null;
+  byOutcome: Record<string, number>;
+}
+
+/** Seconds to reach `count` recorded rows, interpolated between progress snapshots. */
+function timeAt(snapshots: ProgressSnapshot[], count: number): number | null {
+  let before = { recorded: 0, elapsedMs: 0 };
+  for (const s of snapshots) {
+    if (s.recorded >= count) {
+      const share = (count - before.recorded) / Math.max(1, s.recorded - before.recorded);
+      return before.elapsedMs + share * (s.elapsedMs - before.elapsedMs);
+    }
+    before = s;
+  }
+  return null;
+}
+
+const options: SweepOptions = { ...defaultOptions(), ...(JSON.parse(process.argv[2]!) as Partial<SweepOptions> & { inputs: string[] }) };
+const delay = monitorEventLoopDelay({ resolution: 10 });
+delay.enable();
+const snapshots: ProgressSnapshot[] = [];
+const summary = await runSweep(options, { progress: (s) => snapshots.push(s) }, new Interrupt());
+delay.disable();
+const n = summary.recorded;
+snapshots.push({ ...snapshots.at(-1)!, recorded: n, elapsedMs: summary.elapsedMs });
+const tenth = (from: number, to: number): number | null => {
+  const a = timeAt(snapshots, from);
+  const b = timeAt(snapshots, to);
+  return a === null || b === null || b <= a ? null : ((to - from) * 1000) / (b - a);
+};
+const measure: SweepMeasure = {
+  urls: n,
+  elapsedMs: summary.elapsedMs,
+  rate: summary.rate,
+  peakRssMb: peakRssMb(),
+  eventLoopP99Ms: delay.percentile(99) / 1e6,
+  firstTenthRate: tenth(0, Math.floor(n / 10)),
+  lastTenthRate: tenth(Math.floor((n * 9) / 10), n),
+  byOutcome: summary.byOutcome,
+};
+process.stdout.write(JSON.stringify(measure) + '\n');
