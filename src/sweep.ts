@@ -1,5 +1,6 @@
 // The coordinator: streams the input, validates and routes each line, feeds the workers, records every
 // result with its checkpoint, and reports progress. Everything the CLI's `run` does is this call.
+import { fitOpenFiles } from './openFiles.js';
 import { readLines, ReadProgress, type InputLine } from './input/lineReader.js';
 import { parseLine } from './input/parseLine.js';
 import { identify } from './input/inputIdentity.js';
@@ -24,6 +25,8 @@ export interface SweepListener {
   progress?(snapshot: ProgressSnapshot): void;
   /** Once, before the first request: whether this run resumes an earlier one, and what changed since. */
   start?(info: { resumedFrom: number; earlierRows: number; changedOptions: string[] }): void;
+  /** Something the user should know that does not stop the sweep (a limit raised, a setting lowered). */
+  notice?(text: string): void;
 }
 
 const PROGRESS_MS = 1000;
@@ -47,9 +50,11 @@ export async function runSweep(
     });
     if (plan.kind === 'complete') return summarize(store, null, { alreadyComplete: true });
     listener.start?.({ resumedFrom: plan.from.line, earlierRows: plan.earlierRows, changedOptions: plan.changedOptions });
+    const fd = fitOpenFiles(options.concurrency, options.threads);
+    if (fd.note) listener.notice?.(fd.note);
     let stats: SweepStats;
     try {
-      stats = await sweepLines(options, store, plan.from, plan.alreadyRecorded, plan.earlierRows, listener, interrupt);
+      stats = await sweepLines({ ...options, concurrency: fd.concurrency }, store, plan.from, plan.alreadyRecorded, plan.earlierRows, listener, interrupt);
     } catch (err) {
       markFailed(store);
       throw err;

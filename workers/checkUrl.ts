@@ -1,14 +1,14 @@
 // Everything that happens to one URL: name resolution, the request, HEAD→GET fallback, redirects,
 // retries with back-off, the bare-host HTTPS→HTTP fallback, all under one total deadline.
-import type { Dispatcher } from 'undici';
 import type { EngineConfig, Hop, Job, ResultRow } from '../src/messages.js';
 import { Codes, classify, codeOf, isNoAnswer, isTransientError, isTransientStatus, shortMessage, type Phase } from '../src/outcome.js';
 import { Deadline } from './deadline.js';
 import { exchange, ExchangeError, type Answer } from './exchange.js';
 import type { HostResolver } from './resolver.js';
+import type { ConnectionPools } from './connectionPools.js';
 
 export interface CheckContext {
-  agent: Dispatcher;
+  pools: ConnectionPools;
   resolver: HostResolver;
   config: EngineConfig;
   /** Request headers, the user agent included. */
@@ -125,7 +125,7 @@ async function request(url: URL, method: 'HEAD' | 'GET', ctx: CheckContext, dead
   const { config } = ctx;
   try {
     return await exchange(
-      ctx.agent,
+      ctx.pools,
       { url, method, headers: ctx.headers, headersTimeout: config.headersTimeoutMs, bodyTimeout: config.bodyTimeoutMs },
       deadline,
     );

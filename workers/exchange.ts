@@ -1,6 +1,7 @@
 // One HTTP request/response over undici's low-level dispatch: no stream objects, the body is drained by
 // counting its bytes (never buffered), so the connection goes back to the pool for keep-alive.
 import type { Dispatcher } from 'undici';
+import type { ConnectionPools } from './connectionPools.js';
 import type { Deadline } from './deadline.js';
 
 export interface Answer {
@@ -31,7 +32,7 @@ export class ExchangeError extends Error {
   }
 }
 
-export function exchange(agent: Dispatcher, req: ExchangeRequest, deadline: Deadline): Promise<Answer> {
+export function exchange(pools: ConnectionPools, req: ExchangeRequest, deadline: Deadline): Promise<Answer> {
   return new Promise<Answer>((resolve, reject) => {
     let settled = false;
     let abort: ((reason: Error) => void) | null = null;
@@ -41,6 +42,7 @@ export function exchange(agent: Dispatcher, req: ExchangeRequest, deadline: Dead
       if (settled) return;
       settled = true;
       deadline.onExpire = null;
+      pools.release(req.url.origin);
       if (err) reject(new ExchangeError(err, abort !== null));
       else resolve(answer);
     };
@@ -73,7 +75,7 @@ export function exchange(agent: Dispatcher, req: ExchangeRequest, deadline: Dead
       },
     } as Dispatcher.DispatchHandler;
 
-    agent.dispatch(
+    pools.dispatch(
       {
         origin: req.url.origin,
         path: req.url.pathname + req.url.search,

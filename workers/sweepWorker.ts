@@ -3,7 +3,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import type { MessagePort } from 'node:worker_threads';
 import type { FromWorker, Job, ResultRow, ToWorker, WorkerTask } from '../src/messages.js';
-import { createAgent } from './agent.js';
+import { ConnectionPools } from './connectionPools.js';
 import { checkUrl, type CheckContext } from './checkUrl.js';
 import { HostResolver } from './resolver.js';
 import { Scheduler } from './scheduler.js';
@@ -13,8 +13,8 @@ const FLUSH_ROWS = 512;
 
 export default async function sweepWorker({ port, config }: WorkerTask): Promise<void> {
   const resolver = new HostResolver({ servers: config.resolvers });
-  const agent = createAgent(config, resolver);
-  const ctx: CheckContext = { agent, resolver, config, headers: { 'user-agent': config.userAgent, ...config.headers } };
+  const pools = new ConnectionPools(config, resolver);
+  const ctx: CheckContext = { pools, resolver, config, headers: { 'user-agent': config.userAgent, ...config.headers } };
   const scheduler: Scheduler = new Scheduler(config.concurrency, config.perHost, (job) => checkUrl(job, ctx), (row) => outbox.add(row));
   const outbox = new Outbox(port, () => scheduler.inFlight);
 
@@ -39,7 +39,7 @@ export default async function sweepWorker({ port, config }: WorkerTask): Promise
   outbox.flush();
   port.postMessage({ type: 'done' } satisfies FromWorker);
   port.close();
-  await agent.close();
+  await pools.close();
 }
 
 class Outbox {

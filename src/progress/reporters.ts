@@ -20,7 +20,12 @@ export function createReporter(mode: ProgressMode, out: NodeJS.WriteStream = pro
   if (chosen === 'bar') return barReporter(out);
   if (chosen === 'log') return logReporter(out);
   if (chosen === 'json') return jsonReporter(out);
-  return { stop() {} };
+  return { notice: noticeLine(out), stop() {} };
+}
+
+/** Notices are printed whatever the progress mode: they say the sweep is not running as asked. */
+function noticeLine(out: NodeJS.WritableStream): SweepListener['notice'] {
+  return (text) => out.write(`${text}\n`);
 }
 
 function resumeNote(out: NodeJS.WritableStream): SweepListener['start'] {
@@ -50,6 +55,7 @@ function barReporter(out: NodeJS.WriteStream): Reporter {
   let started = false;
   return {
     start: resumeNote(out),
+    notice: noticeLine(out),
     progress(s) {
       const payload = {
         percent: s.fraction === null ? '  ?%' : `${(s.fraction * 100).toFixed(0).padStart(3)}%`,
@@ -72,6 +78,7 @@ function logReporter(out: NodeJS.WritableStream): Reporter {
   let last = 0;
   return {
     start: resumeNote(out),
+    notice: noticeLine(out),
     progress(s) {
       if (s.elapsedMs - last < LOG_EVERY_MS) return;
       last = s.elapsedMs;
@@ -88,6 +95,7 @@ function jsonReporter(out: NodeJS.WritableStream): Reporter {
   };
   return {
     start: (info) => emit({ event: 'start', ...info }),
+    notice: (text) => emit({ event: 'notice', text }),
     progress: (s) => emit({ event: 'progress', ...s, rate: Math.round(s.rate) }),
     stop: (summary) => {
       if (summary) emit({ event: 'summary', ...summary });

@@ -13,6 +13,7 @@ export interface WebServers {
   httpsPort: number;
   requests(): Record<string, number>; // keyed by `${method} ${behaviour}`
   peakConcurrency(): Record<string, number>; // most requests in flight at once, per host name
+  peakConnections(): number; // most connections open at once, both servers together
   close(): Promise<void>;
 }
 
@@ -217,6 +218,15 @@ export async function startWebServers(
     },
     handle,
   );
+  // Open connections, to check that clients do not hoard idle ones.
+  let open = 0;
+  let peakOpen = 0;
+  for (const server of [httpServer, httpsServer]) {
+    server.on('connection', (socket: Socket) => {
+      peakOpen = Math.max(peakOpen, ++open);
+      socket.on('close', () => open--);
+    });
+  }
   httpsServer.on('connection', (raw: Socket) => {
     const key = peerKey(raw);
     rawSockets.set(key, raw);
@@ -236,6 +246,7 @@ export async function startWebServers(
     httpsPort,
     requests,
     peakConcurrency,
+    peakConnections: () => peakOpen,
     close: async () => {
       await Promise.all([closeServer(httpServer), closeServer(httpsServer)]);
     },

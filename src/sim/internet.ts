@@ -24,6 +24,7 @@ export interface SimInternet {
   dnsQueries(): number;
   requests(): Record<string, number>; // keyed by `${method} ${behaviour}`
   peakConcurrency(): Record<string, number>; // most requests in flight at once, per host name
+  peakConnections(): number; // most connections open at once
   url(host: string, path?: string, scheme?: 'http' | 'https'): string;
   close(): Promise<void>;
 }
@@ -60,6 +61,7 @@ export async function startSimInternet(options: SimInternetOptions = {}): Promis
       dnsQueries: dns.queries,
       requests: web.requests,
       peakConcurrency: web.peakConcurrency,
+      peakConnections: web.peakConnections,
       url: (host, path = '/', scheme = 'http') =>
         `${scheme}://${host}:${scheme === 'https' ? web.httpsPort : web.httpPort}${path.startsWith('/') ? path : '/' + path}`,
       close: closeAll,

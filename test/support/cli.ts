@@ -13,16 +13,24 @@ export interface Run {
   stderr: string;
 }
 
+interface RunOptions {
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  /** A command the binary runs under (prlimit …), as a user's shell would. */
+  wrap?: string[];
+}
+
 /** Runs urlsweep to the end. */
-export function urlsweep(args: string[], options: { cwd: string; stdin?: string; env?: NodeJS.ProcessEnv }): Promise<Run> {
+export function urlsweep(args: string[], options: RunOptions & { stdin?: string }): Promise<Run> {
   const child = start(args, options);
   child.stdin!.end(options.stdin ?? '');
   return finished(child);
 }
 
 /** Starts urlsweep and leaves it running (for signals). */
-export function start(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): ChildProcess & { output: Run } {
-  const child = spawn(process.execPath, [CLI, ...args], {
+export function start(args: string[], options: RunOptions): ChildProcess & { output: Run } {
+  const [command, ...prefix] = [...(options.wrap ?? []), process.execPath];
+  const child = spawn(command!, [...prefix, CLI, ...args], {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -1,0 +1,56 @@
+// Open files against --concurrency, checked before the first request: every request in flight holds a
+// socket, and each worker keeps up to a budget of idle origins' connections for reuse. Node itself
+// raises the soft limit to the hard one when it starts, so what is left is to run at a concurrency that
+// fits, and say so — instead of failing URLs with EMFILE an hour in.
+import { readFileSync } from 'node:fs';
+
+/** Idle origins each worker keeps connected for reuse: its share of --concurrency, within these bounds. */
+const MIN_IDLE_ORIGINS = 64;
+const MAX_IDLE_ORIGINS = 1024;
+/** The database, its journal, inputs, worker channels, the resolver's sockets, stdio. */
+const RESERVED = 64;
+
+export function idleOriginBudget(concurrencyPerWorker: number): number {
+  return Math.min(MAX_IDLE_ORIGINS, Math.max(MIN_IDLE_ORIGINS, Math.ceil(concurrencyPerWorker)));
+}
+
+/** Descriptors a sweep may hold at once (idle origins counted as one connection each). */
+export function descriptorsNeeded(concurrency: number, threads: number): number {
+  return concurrency + threads * idleOriginBudget(concurrency / threads) + RESERVED;
+}
+
+export interface Limits {
+  soft: number;
+  hard: number;
+}
+
+/** This process's open-file limits (Linux); null where they cannot be read. */
+export function openFileLimits(): Limits | null {
+  try {
+    const m = /^Max open files\s+(\d+|unlimited)\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    if (!m) return null;
+    const value = (s: string): number => (s === 'unlimited' ? Number.MAX_SAFE_INTEGER : Number(s));
+    return { soft: value(m[1]!), hard: value(m[2]!) };
+  } catch {
+    return null;
+  }
+}
+
+export interface FdFit {
+  concurrency: number;
+  /** What was done, for the user; null when nothing needed doing. */
+  note: string | null;
+}
+
+export function fitOpenFiles(concurrency: number, threads: number, limits = openFileLimits()): FdFit {
+  const need = descriptorsNeeded(concurrency, threads);
+  if (!limits || limits.soft >= need) return { concurrency, note: null };
+  let fits = concurrency;
+  while (fits > 1 && descriptorsNeeded(fits, threads) > limits.soft) fits = Math.max(1, Math.floor(fits * 0.9));
+  return {
+    concurrency: fits,
+    note:
+      `The open-file limit (${limits.soft}) is too low for --concurrency ${concurrency} (about ${need} files): ` +
+      `running at --concurrency ${fits}. Raise the hard limit (ulimit -Hn ${need}, or LimitNOFILE= in systemd) to go faster.`,
+  };
+}
