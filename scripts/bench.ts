@@ -165,12 +165,12 @@ try {
     });
   }
 
-  const stages: StageFigures = { writer: await measureWriter(join(work, 'writer.db')), resolver: await measureResolver(simInfo.resolver) };
+  const stages: StageFigures = { writer: await measureWriter(join(work, 'writer.db')), resolver: await measureResolver(simInfo.resolver, work) };
   console.log(`stage  SQLite writer in isolation: ${Math.round(stages.writer.rowsPerSecond).toLocaleString('en-US')} rows/s`);
   console.log(
     `stage  resolver: ${Math.round(stages.resolver.namesPerSecond).toLocaleString('en-US')} distinct names/s; with libuv's thread pool ` +
       `blocked ${Math.round(stages.resolver.namesPerSecondPoolBlocked).toLocaleString('en-US')}/s ` +
-      `(dns.lookup meanwhile waited ${Math.round(stages.resolver.lookupWaitMs)} ms)`,
+      `(a dns.lookup meanwhile waited ${Math.round(stages.resolver.lookupWaitMs)} ms: all of it, until the pool was freed)`,
   );
 
   const rows: Row[] = [];

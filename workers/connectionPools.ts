@@ -2,16 +2,21 @@
 // resolved through our c-ares resolver, TLS trust as the user chose, an optional port map — and a bound
 // on idle origins. undici's Agent keeps every origin's idle connections until their keep-alive ends
 // (4-10 s): sweeping thousands of one-URL hosts per second, that piled up 8,000 open sockets and 780 MB
-// at -c 512, on the way to EMFILE. Here the least recently used idle origins are closed beyond a budget.
+// at -c 512, on the way to EMFILE. Here the least recently used idle origins are closed beyond a budget,
+// and an origin holding spare connections is retired when the worker's open connections pass its share
+// of the descriptors (at -c 10000 over 10k hosts, busy origins kept 2-3 connections each: 20,000+).
 import { createSecureContext, rootCertificates } from 'node:tls';
-import { buildConnector, Pool, type Dispatcher } from 'undici';
+import { buildConnector, Pool } from 'undici';
 import type { EngineConfig } from '../src/messages.js';
 import { idleOriginBudget } from '../src/openFiles.js';
 import type { HostResolver } from './resolver.js';
 
-interface Origin {
-  pool: Pool;
+/** One origin's pool; a request holds it from `lease` to `release`. */
+export interface Origin {
+  readonly key: string;
+  readonly pool: Pool;
   active: number;
+  connected: number;
 }
 
 export class ConnectionPools {
@@ -20,6 +25,9 @@ export class ConnectionPools {
   private readonly idle = new Set<string>();
   private readonly options: Pool.Options;
   private readonly maxIdle: number;
+  /** Connections open in this worker, and how many it may hold: requests in flight plus idle origins. */
+  private open = 0;
+  private readonly maxOpen: number;
 
   constructor(config: EngineConfig, resolver: HostResolver) {
     this.options = {
@@ -31,31 +39,53 @@ export class ConnectionPools {
       bodyTimeout: config.bodyTimeoutMs,
     };
     this.maxIdle = idleOriginBudget(config.concurrency);
+    this.maxOpen = config.concurrency + this.maxIdle;
   }
 
-  /** Sends a request; `release(origin)` must follow once it has settled. */
-  dispatch(options: Dispatcher.DispatchOptions & { origin: string }, handler: Dispatcher.DispatchHandler): void {
-    let origin = this.origins.get(options.origin);
+  /** The pool to send a request to `key` (an origin) through; `release` it once the request has settled. */
+  lease(key: string): Origin {
+    let origin = this.origins.get(key);
     if (!origin) {
-      origin = { pool: new Pool(options.origin, this.options), active: 0 };
-      this.origins.set(options.origin, origin);
+      const created: Origin = { key, pool: new Pool(key, this.options), active: 0, connected: 0 };
+      created.pool.on('connect', () => {
+        created.connected++;
+        this.open++;
+      });
+      created.pool.on('disconnect', () => {
+        created.connected--;
+        this.open--;
+      });
+      origin = created;
+      this.origins.set(key, origin);
     }
     origin.active++;
-    this.idle.delete(options.origin);
-    origin.pool.dispatch(options, handler);
+    this.idle.delete(key);
+    return origin;
   }
 
-  release(key: string): void {
-    const origin = this.origins.get(key);
-    if (!origin || --origin.active > 0) return;
+  release(origin: Origin): void {
+    origin.active--;
+    // A retired pool is closing by itself; nothing more to account for.
+    if (this.origins.get(origin.key) !== origin) return;
+    const key = origin.key;
+    if (origin.active > 0) {
+      // Over budget and this origin has connections to spare: let it finish what is in flight and close;
+      // its next URL opens a fresh pool.
+      if (this.open > this.maxOpen && origin.connected > origin.active) this.retire(key, origin);
+      return;
+    }
     this.idle.add(key);
-    if (this.idle.size <= this.maxIdle) return;
-    const oldest = this.idle.values().next().value!;
-    this.idle.delete(oldest);
-    const evicted = this.origins.get(oldest)!;
-    this.origins.delete(oldest);
-    // Nothing in flight: close() ends its connections at once, politely.
-    void evicted.pool.close();
+    if (this.idle.size > this.maxIdle || this.open > this.maxOpen) {
+      const oldest = this.idle.values().next().value!;
+      this.retire(oldest, this.origins.get(oldest)!);
+    }
+  }
+
+  /** close() waits for the requests in flight, then ends the connections politely. */
+  private retire(key: string, origin: Origin): void {
+    this.origins.delete(key);
+    this.idle.delete(key);
+    void origin.pool.close();
   }
 
   async close(): Promise<void> {

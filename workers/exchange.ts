@@ -37,12 +37,13 @@ export function exchange(pools: ConnectionPools, req: ExchangeRequest, deadline:
     let settled = false;
     let abort: ((reason: Error) => void) | null = null;
     const answer: Answer = { status: 0, contentType: null, contentLength: null, location: null, retryAfter: null, bodyBytes: 0 };
+    const origin = pools.lease(req.url.origin);
 
     const settle = (err: Error | null): void => {
       if (settled) return;
       settled = true;
       deadline.onExpire = null;
-      pools.release(req.url.origin);
+      pools.release(origin);
       if (err) reject(new ExchangeError(err, abort !== null));
       else resolve(answer);
     };
@@ -75,7 +76,7 @@ export function exchange(pools: ConnectionPools, req: ExchangeRequest, deadline:
       },
     } as Dispatcher.DispatchHandler;
 
-    pools.dispatch(
+    origin.pool.dispatch(
       {
         origin: req.url.origin,
         path: req.url.pathname + req.url.search,
