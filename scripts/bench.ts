@@ -52,6 +52,15 @@ async function measure<T>(script: string, config: object): Promise<T> {
   return JSON.parse(out.trim().split('\n').at(-1)!) as T;
 }
 
+/** A scenario's list, and its first quarter. */
+async function lists(name: string, count: number, line: (i: number) => string): Promise<Pick<Scenario, 'list' | 'subset'>> {
+  const quarter = Math.ceil(count / 4);
+  return {
+    list: await writeLines(join(work, `${name}.txt`), count, line),
+    subset: { list: await writeLines(join(work, `${name}-quarter.txt`), quarter, line), urls: quarter },
+  };
+}
+
 async function writeLines(path: string, count: number, line: (i: number) => string): Promise<string> {
   const out = createWriteStream(path);
   let chunk = '';
@@ -76,8 +85,11 @@ interface Scenario {
   baseline: Omit<BaselineOptions, 'client' | 'list'>;
   /** The best possible seconds, where the scenario has one (latency-bound). */
   idealSeconds?: number;
-  /** fetch runs over only this many URLs of the list (at a sixth of undici's speed, 1M would take minutes). */
-  fetchLimit?: number;
+  /**
+   * The first quarter of the list, for the runs that are not the headline comparison (urlsweep on one
+   * thread, and fetch at a sixth of undici's speed): the suite must fit in 15 minutes.
+   */
+  subset: { list: string; urls: number };
   /** Only urlsweep with two threads, once (the scale run is about memory and steadiness, not ratios). */
   sweepOnly?: boolean;
 }
@@ -110,9 +122,8 @@ try {
       name: 'keepalive',
       what: `${urls.toLocaleString('en-US')} URLs, one origin, keep-alive, -c 128`,
       urls,
-      list: await writeLines(join(work, 'keepalive.txt'), urls, (i) => `http://127.0.0.1:${originPort}/item/${i}`),
+      ...(await lists('keepalive', urls, (i) => `http://127.0.0.1:${originPort}/item/${i}`)),
       sweep: { concurrency: 128, perHost: 128 },
-      fetchLimit: Math.min(urls, 200_000),
       baseline: { concurrency: 128, connections: 128, resolver: null, caFile: null, timeoutMs: 30_000, connectTimeoutMs: 10_000 },
     });
   }
@@ -123,7 +134,7 @@ try {
       name: 'manyhosts',
       what: `${urls.toLocaleString('en-US')} hosts, one URL each, demo mix (slow, dead, unresolvable…), -c 512, 5 s timeout`,
       urls,
-      list: await writeLines(join(work, 'manyhosts.txt'), urls, (i) => `http://${hosts[i]!.name}:${simInfo.httpPort}/`),
+      ...(await lists('manyhosts', urls, (i) => `http://${hosts[i]!.name}:${simInfo.httpPort}/`)),
       sweep: { ...dns, concurrency: 512, timeoutMs: 5_000, connectTimeoutMs: 2_000, headersTimeoutMs: 5_000, bodyTimeoutMs: 5_000, retries: 0 },
       baseline: { ...plain, concurrency: 512, timeoutMs: 5_000, connectTimeoutMs: 2_000 },
     });
@@ -135,7 +146,7 @@ try {
       name: 'latency',
       what: `${urls.toLocaleString('en-US')} URLs over ${hosts.toLocaleString('en-US')} hosts, each answer 0-3 s, -c 10000`,
       urls,
-      list: await writeLines(join(work, 'latency.txt'), urls, (i) => `http://jitter-${i % hosts}.lat.test:${jitterPort}/${i}`),
+      ...(await lists('latency', urls, (i) => `http://jitter-${i % hosts}.lat.test:${jitterPort}/${i}`)),
       sweep: { ...dns, concurrency: 10_000, timeoutMs: 10_000, headersTimeoutMs: 10_000, retries: 0 },
       baseline: { ...plain, concurrency: 10_000, timeoutMs: 10_000, connectTimeoutMs: 10_000 },
       idealSeconds: (urls * 1.5) / 10_000,
@@ -147,7 +158,7 @@ try {
       name: 'tls',
       what: `${urls.toLocaleString('en-US')} HTTPS hosts, a handshake each, -c 512`,
       urls,
-      list: await writeLines(join(work, 'tls.txt'), urls, (i) => `https://fine-${i}.tls.test:${simInfo.httpsPort}/`),
+      ...(await lists('tls', urls, (i) => `https://fine-${i}.tls.test:${simInfo.httpsPort}/`)),
       sweep: { ...dns, concurrency: 512, caPem: simInfo.caPem, retries: 0 },
       baseline: { ...plain, caFile: simInfo.caFile, concurrency: 512, timeoutMs: 30_000, connectTimeoutMs: 10_000 },
     });
@@ -159,6 +170,7 @@ try {
       what: `${urls.toLocaleString('en-US')} URLs over 64 host names on one origin, -c 512`,
       urls,
       list: await writeLines(join(work, 'scale.txt'), urls, (i) => `http://s${i % 64}.scale.test:${originPort}/${i}`),
+      subset: { list: '', urls: 0 },
       sweep: { ...dns, concurrency: 512, perHost: 16 },
       baseline: { ...plain, concurrency: 512, timeoutMs: 30_000, connectTimeoutMs: 10_000 },
       sweepOnly: true,
@@ -185,22 +197,22 @@ try {
         let rate: number;
         if (tool.startsWith('urlsweep')) {
           for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
+          const whole = tool === 'urlsweep';
           const m = await measure<SweepMeasure>('benchSweep.js', {
-            ...scenario.sweep, inputs: [scenario.list], db, fresh: true, threads: tool === 'urlsweep' ? 2 : 1,
+            ...scenario.sweep, inputs: [whole ? scenario.list : scenario.subset.list], db, fresh: true, threads: whole ? 2 : 1,
           });
           if (tool === 'urlsweep') row.sweeps.push(m);
           rate = m.rate;
           console.log(
             `  round ${round} ${tool.padEnd(12)} ${fmt(rate)} URLs/s  ${(m.elapsedMs / 1000).toFixed(1)} s  peak ${m.peakRssMb.toFixed(0)} MB  ` +
-              `coordinator event-loop p99 ${m.eventLoopP99Ms.toFixed(0)} ms  ${JSON.stringify(m.byOutcome)}`,
+              `coordinator event-loop p99 ${m.eventLoopP99Ms.toFixed(0)} ms  ${JSON.stringify(m.byOutcome)}${whole ? '' : '  (first quarter)'}`,
           );
         } else {
-          const limit = tool === 'fetch' ? scenario.fetchLimit : undefined;
-          const m = await measure<BaselineMeasure>('baselinePool.js', { ...scenario.baseline, client: tool, list: scenario.list, limit });
+          const whole = tool === 'undici';
+          const m = await measure<BaselineMeasure>('baselinePool.js', { ...scenario.baseline, client: tool, list: whole ? scenario.list : scenario.subset.list });
           rate = m.rate;
           console.log(
-            `  round ${round} ${tool.padEnd(12)} ${fmt(rate)} URLs/s  ${(m.elapsedMs / 1000).toFixed(1)} s  ok ${m.ok}  failed ${m.failed}` +
-              (limit ? `  (first ${fmt(limit)} URLs)` : ''),
+            `  round ${round} ${tool.padEnd(12)} ${fmt(rate)} URLs/s  ${(m.elapsedMs / 1000).toFixed(1)} s  ok ${m.ok}  failed ${m.failed}${whole ? '' : '  (first quarter)'}`,
           );
         }
         row.rates[tool].push(rate);
@@ -220,7 +232,10 @@ function fmt(n: number | null | undefined): string {
 function printTable(rows: Row[]): void {
   const m = (xs: number[]): number | null => (xs.length ? median(xs) : null);
   const ratio = (a: number | null, b: number | null): string => (a && b ? (a / b).toFixed(2) : '-');
-  console.log(`\nmedians of ${ROUNDS} round(s), URLs/s (urlsweep records every result; the baselines record nothing)`);
+  console.log(
+    `\nmedians of ${ROUNDS} round(s), URLs/s (urlsweep records every result; the baselines record nothing; ` +
+      `"1 thread" and fetch ran the first quarter of each list)`,
+  );
   const head = ['scenario', 'urlsweep', '1 thread', 'undici', 'fetch', 'vs undici', 'vs fetch', '2t/1t', 'peak MB', 'loop p99', 'notes'];
   const table = rows.map((r) => {
     const sweep = m(r.rates.urlsweep);

@@ -62,6 +62,7 @@ async function resolveAll(resolver: HostResolver, prefix: string): Promise<numbe
  * pool, waits for the whole measurement, resolution does not queue on the pool.
  */
 export async function measureResolver(server: string, dir: string): Promise<StageFigures['resolver']> {
+  await resolveAll(new HostResolver({ servers: [server] }), 'warm'); // JIT of both ends, first sockets
   const namesPerSecond = await resolveAll(new HostResolver({ servers: [server] }), 'free');
   const poolSize = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
   const fifos = Array.from({ length: poolSize }, (_, i) => join(dir, `pool-blocker-${i}`));
