@@ -52,12 +52,12 @@ async function measure<T>(script: string, config: object): Promise<T> {
   return JSON.parse(out.trim().split('\n').at(-1)!) as T;
 }
 
-/** A scenario's list, and its first quarter. */
-async function lists(name: string, count: number, line: (i: number) => string): Promise<Pick<Scenario, 'list' | 'subset'>> {
-  const quarter = Math.ceil(count / 4);
+/** A scenario's list, its first quarter (urlsweep on one thread) and its first tenth (fetch). */
+async function lists(name: string, count: number, line: (i: number) => string): Promise<Pick<Scenario, 'list' | 'quarter' | 'tenth'>> {
   return {
     list: await writeLines(join(work, `${name}.txt`), count, line),
-    subset: { list: await writeLines(join(work, `${name}-quarter.txt`), quarter, line), urls: quarter },
+    quarter: await writeLines(join(work, `${name}-quarter.txt`), Math.ceil(count / 4), line),
+    tenth: await writeLines(join(work, `${name}-tenth.txt`), Math.ceil(count / 10), line),
   };
 }
 
@@ -86,10 +86,11 @@ interface Scenario {
   /** The best possible seconds, where the scenario has one (latency-bound). */
   idealSeconds?: number;
   /**
-   * The first quarter of the list, for the runs that are not the headline comparison (urlsweep on one
-   * thread, and fetch at a sixth of undici's speed): the suite must fit in 15 minutes.
+   * The first quarter and tenth of the list, for the runs that are not the headline comparison (urlsweep
+   * on one thread; fetch, at a seventh of undici's speed at best): the suite must fit in 15 minutes.
    */
-  subset: { list: string; urls: number };
+  quarter: string;
+  tenth: string;
   /** Only urlsweep with two threads, once (the scale run is about memory and steadiness, not ratios). */
   sweepOnly?: boolean;
 }
@@ -170,7 +171,8 @@ try {
       what: `${urls.toLocaleString('en-US')} URLs over 64 host names on one origin, -c 512`,
       urls,
       list: await writeLines(join(work, 'scale.txt'), urls, (i) => `http://s${i % 64}.scale.test:${originPort}/${i}`),
-      subset: { list: '', urls: 0 },
+      quarter: '',
+      tenth: '',
       sweep: { ...dns, concurrency: 512, perHost: 16 },
       baseline: { ...plain, concurrency: 512, timeoutMs: 30_000, connectTimeoutMs: 10_000 },
       sweepOnly: true,
@@ -199,7 +201,7 @@ try {
           for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
           const whole = tool === 'urlsweep';
           const m = await measure<SweepMeasure>('benchSweep.js', {
-            ...scenario.sweep, inputs: [whole ? scenario.list : scenario.subset.list], db, fresh: true, threads: whole ? 2 : 1,
+            ...scenario.sweep, inputs: [whole ? scenario.list : scenario.quarter], db, fresh: true, threads: whole ? 2 : 1,
           });
           if (tool === 'urlsweep') row.sweeps.push(m);
           rate = m.rate;
@@ -209,10 +211,10 @@ try {
           );
         } else {
           const whole = tool === 'undici';
-          const m = await measure<BaselineMeasure>('baselinePool.js', { ...scenario.baseline, client: tool, list: whole ? scenario.list : scenario.subset.list });
+          const m = await measure<BaselineMeasure>('baselinePool.js', { ...scenario.baseline, client: tool, list: whole ? scenario.list : scenario.tenth });
           rate = m.rate;
           console.log(
-            `  round ${round} ${tool.padEnd(12)} ${fmt(rate)} URLs/s  ${(m.elapsedMs / 1000).toFixed(1)} s  ok ${m.ok}  failed ${m.failed}${whole ? '' : '  (first quarter)'}`,
+            `  round ${round} ${tool.padEnd(12)} ${fmt(rate)} URLs/s  ${(m.elapsedMs / 1000).toFixed(1)} s  ok ${m.ok}  failed ${m.failed}${whole ? '' : '  (first tenth)'}`,
           );
         }
         row.rates[tool].push(rate);
@@ -234,7 +236,7 @@ function printTable(rows: Row[]): void {
   const ratio = (a: number | null, b: number | null): string => (a && b ? (a / b).toFixed(2) : '-');
   console.log(
     `\nmedians of ${ROUNDS} round(s), URLs/s (urlsweep records every result; the baselines record nothing; ` +
-      `"1 thread" and fetch ran the first quarter of each list)`,
+      `"1 thread" ran the first quarter of each list, fetch the first tenth)`,
   );
   const head = ['scenario', 'urlsweep', '1 thread', 'undici', 'fetch', 'vs undici', 'vs fetch', '2t/1t', 'peak MB', 'loop p99', 'notes'];
   const table = rows.map((r) => {
