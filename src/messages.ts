@@ -60,6 +60,8 @@ export interface EngineConfig {
   method: 'HEAD' | 'GET';
   /** Requests in flight in one worker thread. */
   concurrency: number;
+  /** Connections kept open in one worker thread, busy and idle (fits the open-file limit). */
+  maxConnections: number;
   /** Requests in flight per host (all of a host's URLs go to one worker). */
   perHost: number;
   timeoutMs: number;

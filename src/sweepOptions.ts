@@ -1,6 +1,7 @@
 // The options of a sweep as the library takes them; the CLI only turns argv into this.
 import { availableParallelism } from 'node:os';
 import type { EngineConfig } from './messages.js';
+import { connectionsPerWorker } from './openFiles.js';
 import { VERSION } from './version.js';
 
 export interface SweepOptions {
@@ -58,6 +59,7 @@ export function engineConfig(o: SweepOptions): EngineConfig {
   return {
     method: o.method,
     concurrency: Math.max(1, Math.ceil(o.concurrency / o.threads)),
+    maxConnections: connectionsPerWorker(o.concurrency, o.threads),
     perHost: o.perHost,
     timeoutMs: o.timeoutMs,
     connectTimeoutMs: o.connectTimeoutMs,

@@ -25,7 +25,7 @@ export class ConnectionPools {
   private readonly idle = new Set<string>();
   private readonly options: Pool.Options;
   private readonly maxIdle: number;
-  /** Connections open in this worker, and how many it may hold: requests in flight plus idle origins. */
+  /** Connections open in this worker, and how many it may hold (see connectionsPerWorker). */
   private open = 0;
   private readonly maxOpen: number;
 
@@ -39,7 +39,7 @@ export class ConnectionPools {
       bodyTimeout: config.bodyTimeoutMs,
     };
     this.maxIdle = idleOriginBudget(config.concurrency);
-    this.maxOpen = config.concurrency + this.maxIdle;
+    this.maxOpen = config.maxConnections;
   }
 
   /** The pool to send a request to `key` (an origin) through; `release` it once the request has settled. */
