@@ -38,8 +38,9 @@ export class ConnectionPools {
       headersTimeout: config.headersTimeoutMs,
       bodyTimeout: config.bodyTimeoutMs,
     };
-    this.maxIdle = idleOriginBudget(config.concurrency);
     this.maxOpen = config.maxConnections;
+    // Idle origins may use whatever the requests in flight leave of the connection budget.
+    this.maxIdle = Math.max(idleOriginBudget(config.concurrency), config.maxConnections - config.concurrency);
   }
 
   /** The pool to send a request to `key` (an origin) through; `release` it once the request has settled. */
