@@ -3,6 +3,7 @@
 // `request`, and over `fetch`), alternately, round after round, then one table of medians and ratios.
 // Each measured program runs in its own process; the servers run in theirs.
 // Usage: node dist/scripts/bench.js [--rounds 1] [--only keepalive,manyhosts,latency,tls,scale] [--size 1]
+//                                   [--tools urlsweep,undici,urlsweep-1t,fetch]
 //   --size scales every list (0.1 for a quick look); --rounds > 1 gives medians of that many rounds.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -22,11 +23,13 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '1' },
     only: { type: 'string', default: 'keepalive,manyhosts,latency,tls,scale' },
     size: { type: 'string', default: '1' },
+    tools: { type: 'string', default: 'urlsweep,undici,urlsweep-1t,fetch' },
   },
 });
 const ROUNDS = Number(values.rounds);
 const SIZE = Number(values.size);
 const ONLY = new Set(values.only.split(','));
+const TOOLS = new Set(values.tools.split(','));
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const work = join(root, '.bench');
 mkdirSync(work, { recursive: true });
@@ -193,7 +196,7 @@ try {
     const row: Row = { scenario, rates: { urlsweep: [], 'urlsweep-1t': [], undici: [], fetch: [] }, sweeps: [] };
     rows.push(row);
     const db = join(work, `${scenario.name}.db`);
-    const tools: Tool[] = scenario.sweepOnly ? ['urlsweep'] : ['urlsweep', 'undici', 'urlsweep-1t', 'fetch'];
+    const tools = (scenario.sweepOnly ? ['urlsweep'] : ['urlsweep', 'undici', 'urlsweep-1t', 'fetch']).filter((t) => TOOLS.has(t)) as Tool[];
     for (let round = 1; round <= (scenario.sweepOnly ? 1 : ROUNDS); round++) {
       for (const tool of tools) {
         let rate: number;

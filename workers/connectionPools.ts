@@ -39,8 +39,11 @@ export class ConnectionPools {
       bodyTimeout: config.bodyTimeoutMs,
     };
     this.maxOpen = config.maxConnections;
-    // Idle origins may use whatever the requests in flight leave of the connection budget.
-    this.maxIdle = Math.max(idleOriginBudget(config.concurrency), config.maxConnections - config.concurrency);
+    // Idle origins may use what the requests in flight leave of the connection budget, up to twice their
+    // own budget: hosts that come back soon find their connection (a third fewer connects at -c 10000
+    // over 10k hosts), while one-URL hosts' idle connections (50-100 KB each) stay few.
+    const idle = idleOriginBudget(config.concurrency);
+    this.maxIdle = Math.max(idle, Math.min(config.maxConnections - config.concurrency, 2 * idle));
   }
 
   /** The pool to send a request to `key` (an origin) through; `release` it once the request has settled. */
