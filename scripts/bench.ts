@@ -2,7 +2,7 @@
 // (two threads and one) and the baselines a user would write instead (a promise pool over undici's
 // `request`, and over `fetch`), alternately, round after round, then one table of medians and ratios.
 // Each measured program runs in its own process; the servers run in theirs.
-// Usage: node dist/scripts/bench.js [--rounds 1] [--only keepalive,manyhosts,latency,tls,scale] [--size 1]
+// Usage: node dist/scripts/bench.js [--rounds 1] [--only keepalive,keepalive-spread,manyhosts,latency,tls,scale] [--size 1]
 //                                   [--tools urlsweep,undici,urlsweep-1t,fetch]
 //   --size scales every list (0.1 for a quick look); --rounds > 1 gives medians of that many rounds.
 import { spawn } from 'node:child_process';
@@ -21,7 +21,7 @@ import { median } from './benchStats.js';
 const { values } = parseArgs({
   options: {
     rounds: { type: 'string', default: '1' },
-    only: { type: 'string', default: 'keepalive,manyhosts,latency,tls,scale' },
+    only: { type: 'string', default: 'keepalive,keepalive-spread,manyhosts,latency,tls,scale' },
     size: { type: 'string', default: '1' },
     tools: { type: 'string', default: 'urlsweep,undici,urlsweep-1t,fetch' },
   },
@@ -129,6 +129,20 @@ try {
       ...(await lists('keepalive', urls, (i) => `http://127.0.0.1:${originPort}/item/${i}`)),
       sweep: { concurrency: 128, perHost: 128 },
       baseline: { concurrency: 128, connections: 128, resolver: null, caFile: null, timeoutMs: 30_000, connectTimeoutMs: 10_000 },
+    });
+  }
+  if (ONLY.has('keepalive-spread')) {
+    const urls = scaled(1_000_000);
+    scenarios.push({
+      name: 'keepalive-spread',
+      what: `${urls.toLocaleString('en-US')} URLs, one origin, --spread-hosts (both threads on the one host), -c 128`,
+      urls,
+      list: await writeLines(join(work, 'keepalive.txt'), urls, (i) => `http://127.0.0.1:${originPort}/item/${i}`),
+      quarter: '',
+      tenth: '',
+      sweep: { concurrency: 128, perHost: 128, spreadHosts: true },
+      baseline: { concurrency: 128, connections: 128, resolver: null, caFile: null, timeoutMs: 30_000, connectTimeoutMs: 10_000 },
+      sweepOnly: true,
     });
   }
   if (ONLY.has('manyhosts')) {

@@ -98,6 +98,7 @@ async function run(argv: Record<string, unknown>): Promise<number> {
     threads: argv.threads as number,
     concurrency: argv.concurrency as number,
     perHost: argv['per-host'] as number,
+    spreadHosts: argv['spread-hosts'] as boolean,
     method: argv.method as 'HEAD' | 'GET',
     ...timeouts(argv),
     retries: argv.retries as number,
@@ -265,6 +266,7 @@ const cli = yargs(hideBin(process.argv).map((a) => (a === '-' ? STDIN_TOKEN : a)
         .option('concurrency', { alias: 'c', type: 'number', default: defaults.concurrency, coerce: positive('concurrency'), describe: 'Requests in flight, across all threads' })
         .option('threads', { type: 'number', default: defaults.threads, coerce: positive('threads'), describe: 'Worker threads (default: one per core)' })
         .option('per-host', { type: 'number', default: defaults.perHost, coerce: positive('per-host'), describe: 'Requests in flight per host' })
+        .option('spread-hosts', { type: 'boolean', default: false, describe: "Every thread takes every host's URLs, --per-host split between them: faster for lists of a few big hosts, more connections for many small ones" })
         .option('timeout', { type: 'string', defaultDescription: seconds(defaults.timeoutMs), coerce: last(parseDuration), describe: 'Total time per URL, redirects and retries included' })
         .option('connect-timeout', { type: 'string', defaultDescription: seconds(defaults.connectTimeoutMs), coerce: last(parseDuration), describe: 'Time to connect (TCP and TLS)' })
         .option('headers-timeout', { type: 'string', defaultDescription: seconds(defaults.headersTimeoutMs), coerce: last(parseDuration), describe: 'Time from request sent to response headers' })

@@ -62,7 +62,7 @@ export interface EngineConfig {
   concurrency: number;
   /** Connections kept open in one worker thread, busy and idle (fits the open-file limit). */
   maxConnections: number;
-  /** Requests in flight per host (all of a host's URLs go to one worker). */
+  /** Requests in flight per host in this worker: all of --per-host, or its share with --spread-hosts. */
   perHost: number;
   timeoutMs: number;
   connectTimeoutMs: number;

@@ -39,6 +39,9 @@ export async function runSweep(
   interrupt: Interrupt = new Interrupt(),
 ): Promise<SweepSummary> {
   if (options.inputs.length === 0) throw new UsageError('no input: name one or more files, or - for stdin');
+  if (options.spreadHosts && options.perHost < options.threads) {
+    throw new UsageError(`--spread-hosts splits --per-host between the ${options.threads} threads: it needs --per-host ${options.threads} or more`);
+  }
   const identity = identify(options.inputs);
   const store = new ResultStore(options.db);
   try {
@@ -182,7 +185,8 @@ function route(
     return undefined;
   }
   const job: Job = { line: input.line, text: input.text.trim(), target: parsed.target, host: parsed.host, bare: parsed.bare };
-  return pool.submit(shardOf(parsed.host, options.threads), job);
+  // Spread: every worker takes its turn, whatever the host (each holds its share of the per-host limit).
+  return pool.submit(options.spreadHosts ? input.line % options.threads : shardOf(parsed.host, options.threads), job);
 }
 
 function invalidRow(line: number, url: string, code: string, message: string): ResultRow {

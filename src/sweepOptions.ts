@@ -15,6 +15,8 @@ export interface SweepOptions {
   /** Requests in flight across all threads. */
   concurrency: number;
   perHost: number;
+  /** Send each host's URLs to every worker, its per-host limit split between them (for lists of a few big hosts). */
+  spreadHosts: boolean;
   method: 'HEAD' | 'GET';
   timeoutMs: number;
   connectTimeoutMs: number;
@@ -39,6 +41,7 @@ export function defaultOptions(): Omit<SweepOptions, 'inputs'> {
     threads: availableParallelism(),
     concurrency: 512,
     perHost: 8,
+    spreadHosts: false,
     method: 'HEAD',
     timeoutMs: 30_000,
     connectTimeoutMs: 10_000,
@@ -60,7 +63,8 @@ export function engineConfig(o: SweepOptions): EngineConfig {
     method: o.method,
     concurrency: Math.max(1, Math.ceil(o.concurrency / o.threads)),
     maxConnections: connectionsPerWorker(o.concurrency, o.threads),
-    perHost: o.perHost,
+    // Spread, each worker holds its share of a host's limit, so that together they never pass it.
+    perHost: o.spreadHosts ? Math.floor(o.perHost / o.threads) : o.perHost,
     timeoutMs: o.timeoutMs,
     connectTimeoutMs: o.connectTimeoutMs,
     headersTimeoutMs: o.headersTimeoutMs,

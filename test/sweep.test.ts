@@ -289,6 +289,18 @@ describe('limits and trust', () => {
     assert.equal(sim.peakConcurrency()['slow-perhost.test'], 2);
   });
 
+  test('--spread-hosts sends one host to every thread, the per-host limit split between them', async () => {
+    const list = Array.from({ length: 24 }, (_, i) => `http://slow-spread.test/${i}?delay=200`);
+    const result = await sweepLines(sim, temp.dir, list, { db: `${temp.dir}/spread.db`, perHost: 4, threads: 2, concurrency: 64, spreadHosts: true });
+    assert.ok(result.rows.every((r) => r.status === 200));
+    // Two per worker: both threads busy with the one host, never more than 4 together.
+    assert.equal(sim.peakConcurrency()['slow-spread.test'], 4);
+    await assert.rejects(
+      sweepLines(sim, temp.dir, list, { db: `${temp.dir}/spread1.db`, perHost: 1, threads: 2, spreadHosts: true }),
+      /--spread-hosts splits --per-host between the 2 threads/,
+    );
+  });
+
   test('the total timeout starts when a request starts, not while it waits in the queue', async () => {
     // One request at a time: the last URL waits ~2 s in the queue, longer than the 1.2 s timeout.
     const list = Array.from({ length: 5 }, (_, i) => `http://slow-queue-${i}.test/?delay=400`);
