@@ -120,30 +120,32 @@ try {
   const plain = { resolver: simInfo.resolver, caFile: null, connections: null };
   const scenarios: Scenario[] = [];
 
-  if (ONLY.has('keepalive')) {
+  if (ONLY.has('keepalive') || ONLY.has('keepalive-spread')) {
     const urls = scaled(1_000_000);
-    scenarios.push({
-      name: 'keepalive',
-      what: `${urls.toLocaleString('en-US')} URLs, one origin, keep-alive, -c 128`,
+    // One list for both: the same origin, with and without --spread-hosts.
+    const keepalive = await lists('keepalive', urls, (i) => `http://127.0.0.1:${originPort}/item/${i}`);
+    const common = {
       urls,
-      ...(await lists('keepalive', urls, (i) => `http://127.0.0.1:${originPort}/item/${i}`)),
-      sweep: { concurrency: 128, perHost: 128 },
+      ...keepalive,
       baseline: { concurrency: 128, connections: 128, resolver: null, caFile: null, timeoutMs: 30_000, connectTimeoutMs: 10_000 },
-    });
-  }
-  if (ONLY.has('keepalive-spread')) {
-    const urls = scaled(1_000_000);
-    scenarios.push({
-      name: 'keepalive-spread',
-      what: `${urls.toLocaleString('en-US')} URLs, one origin, --spread-hosts (both threads on the one host), -c 128`,
-      urls,
-      list: await writeLines(join(work, 'keepalive.txt'), urls, (i) => `http://127.0.0.1:${originPort}/item/${i}`),
-      quarter: '',
-      tenth: '',
-      sweep: { concurrency: 128, perHost: 128, spreadHosts: true },
-      baseline: { concurrency: 128, connections: 128, resolver: null, caFile: null, timeoutMs: 30_000, connectTimeoutMs: 10_000 },
-      sweepOnly: true,
-    });
+    };
+    if (ONLY.has('keepalive')) {
+      scenarios.push({
+        ...common,
+        name: 'keepalive',
+        what: `${urls.toLocaleString('en-US')} URLs, one origin, keep-alive, -c 128`,
+        sweep: { concurrency: 128, perHost: 128 },
+      });
+    }
+    if (ONLY.has('keepalive-spread')) {
+      scenarios.push({
+        ...common,
+        name: 'keepalive-spread',
+        what: `${urls.toLocaleString('en-US')} URLs, one origin, --spread-hosts (both threads on the one host), -c 128`,
+        sweep: { concurrency: 128, perHost: 128, spreadHosts: true },
+        sweepOnly: true,
+      });
+    }
   }
   if (ONLY.has('manyhosts')) {
     const urls = scaled(100_000);

@@ -202,9 +202,6 @@ function report(argv: Record<string, unknown>): void {
   process.stdout.write(`Charts: ${file} (one self-contained page; it opens offline)\n`);
 }
 
-/** The demo's hosts are mostly one-URL sites on loopback: time goes to waiting on slow and dead ones, not CPU. */
-const DEMO_CONCURRENCY = 512;
-
 /** Dead hosts give up sooner than with --sim, so the demo's tail of timeouts stays short. */
 const DEMO_TIMEOUTS = { timeoutMs: 4_000, connectTimeoutMs: 1_000, headersTimeoutMs: 2_500, bodyTimeoutMs: 2_500 };
 
@@ -334,7 +331,7 @@ const cli = yargs(hideBin(process.argv).map((a) => (a === '-' ? STDIN_TOKEN : a)
         .option('db', { type: 'string', default: 'demo.db', coerce: last(), describe: 'Database for the results (replaced if it exists)' })
         .option('urls', { type: 'number', default: 100_000, coerce: positive('urls'), describe: 'URLs to generate' })
         .option('hosts', { type: 'number', default: 20_000, coerce: positive('hosts'), describe: 'Distinct host names among them' })
-        .option('concurrency', { alias: 'c', type: 'number', default: DEMO_CONCURRENCY, coerce: positive('concurrency'), describe: 'Requests in flight, as for run' })
+        .option('concurrency', { alias: 'c', type: 'number', default: defaults.concurrency, coerce: positive('concurrency'), describe: 'Requests in flight, as for run' })
         .option('progress', { choices: ['auto', 'bar', 'log', 'json', 'none'] as const, default: 'auto' as const, coerce: last(), describe: 'Progress on stderr, as for run' })
         .example('$0 demo', 'About a minute; leaves demo.db to explore')
         .example('$0 demo --urls 1000000 --hosts 200000', 'A bigger simulated web'),

@@ -34,16 +34,14 @@ export function connectionsPerWorker(concurrency: number, threads: number, limit
 
 export interface Limits {
   soft: number;
-  hard: number;
 }
 
-/** This process's open-file limits (Linux); null where they cannot be read. */
+/** This process's soft open-file limit (Linux); null where it cannot be read. */
 export function openFileLimits(): Limits | null {
   try {
-    const m = /^Max open files\s+(\d+|unlimited)\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    const m = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
     if (!m) return null;
-    const value = (s: string): number => (s === 'unlimited' ? Number.MAX_SAFE_INTEGER : Number(s));
-    return { soft: value(m[1]!), hard: value(m[2]!) };
+    return { soft: m[1] === 'unlimited' ? Number.MAX_SAFE_INTEGER : Number(m[1]) };
   } catch {
     return null;
   }

@@ -3,20 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CheckpointTracker } from '../src/checkpoint.js';
 import type { Checkpoint } from '../src/store/resultStore.js';
+import { seededRandom as random } from '../src/seededRandom.js';
 
 const START: Checkpoint = { line: 0, input: 0, offset: 0 };
-
-/** Deterministic PRNG (mulberry32) so shuffles are reproducible. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shuffle<T>(items: T[], rand: () => number): T[] {
   for (let i = items.length - 1; i > 0; i--) {

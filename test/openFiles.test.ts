@@ -20,12 +20,12 @@ after(async () => {
 });
 
 test('a limit that fits leaves the concurrency alone', () => {
-  assert.deepEqual(fitOpenFiles(512, 2, { soft: 20_000, hard: 20_000 }), { concurrency: 512, note: null });
+  assert.deepEqual(fitOpenFiles(512, 2, { soft: 20_000 }), { concurrency: 512, note: null });
   assert.deepEqual(fitOpenFiles(512, 2, null), { concurrency: 512, note: null });
 });
 
 test('a limit too low lowers the concurrency to what fits, with a note saying how to raise it', () => {
-  const fit = fitOpenFiles(10_000, 2, { soft: 1024, hard: 1024 });
+  const fit = fitOpenFiles(10_000, 2, { soft: 1024 });
   assert.ok(descriptorsNeeded(fit.concurrency, 2) <= 1024);
   assert.ok(descriptorsNeeded(Math.ceil(fit.concurrency / 0.9) + 1, 2) > 1024, 'not lowered further than needed');
   assert.match(fit.note!, /open-file limit \(1024\) is too low for --concurrency 10000 .* running at --concurrency \d+\. Raise the hard limit/);

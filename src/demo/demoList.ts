@@ -4,6 +4,7 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Behaviour } from '../sim/behaviours.js';
+import { seededRandom } from '../seededRandom.js';
 
 /** Share of hosts per behaviour, in thousandths. */
 const HOST_MIX: [Behaviour, number][] = [
@@ -33,18 +34,6 @@ const HOST_MIX: [Behaviour, number][] = [
 const HTTPS_SHARE = 0.1;
 const PATHS = ['/', '/about', '/contact', '/blog/', '/products/', '/docs/', '/news/2026/', '/search?q='];
 
-/** mulberry32: a small, well-mixed PRNG; Math.random cannot be seeded. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function behaviourFor(draw: number): Behaviour {
   let upTo = 0;
   for (const [behaviour, share] of HOST_MIX) {
@@ -60,7 +49,7 @@ export interface DemoHost {
 }
 
 export function demoHosts(count: number, seed = 1): DemoHost[] {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   return Array.from({ length: count }, (_, i) => {
     // The biggest sites (the lowest indexes get the most URLs) are healthy, as big sites mostly are.
     const behaviour = i < 20 ? 'fine' : behaviourFor(random());
@@ -70,7 +59,7 @@ export function demoHosts(count: number, seed = 1): DemoHost[] {
 
 /** Writes `urls` lines over `hosts` hosts to `path`. */
 export async function writeDemoList(path: string, urls: number, hosts: number, seed = 1): Promise<void> {
-  const random = prng(seed + 1);
+  const random = seededRandom(seed + 1);
   const sites = demoHosts(hosts, seed);
   const out = createWriteStream(path);
   out.write('# urlsweep demo: a simulated web on loopback. The first label of a host names its behaviour.\n');
