@@ -58,7 +58,7 @@ function writeDatabase(db: string, list: string, lineBytes: number, port: number
     batch.push({
       line, url, host: '127.0.0.1', outcome: 'response', status: 200, error_code: null, error_message: null, final_url: url,
       redirects: 0, method: 'HEAD', attempts: 1, remote_ip: '127.0.0.1', content_type: 'text/plain', content_length: 3,
-      elapsed_ms: 1.5, checked_at: Date.now(), hops: null,
+      elapsed_ms: 1.5, checked_at: Date.now(), throttled: 0, hops: null,
     });
     if (batch.length === 8192 || line === upTo) {
       store.write(batch, { line, input: 0, offset: line * lineBytes });

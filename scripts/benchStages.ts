@@ -28,7 +28,7 @@ export async function measureWriter(path: string): Promise<StageFigures['writer'
     rows.push({
       line, url, host: `site-${line % 5000}.example`, outcome: 'response', status: 200, error_code: null, error_message: null,
       final_url: url, redirects: 0, method: 'HEAD', attempts: 1, remote_ip: '127.0.0.1', content_type: 'text/html',
-      content_length: 1234, elapsed_ms: 12.5, checked_at: Date.now(), hops: null,
+      content_length: 1234, elapsed_ms: 12.5, checked_at: Date.now(), throttled: 0, hops: null,
     });
     if (rows.length === BATCH || line === WRITER_ROWS) {
       store.write(rows, { line, input: 0, offset: line * 40 });

@@ -29,8 +29,12 @@ export class CheckpointTracker {
     if (line % POSITION_EVERY === 0) this.positions.set(line, this.latest);
   }
 
-  /** This line is done: recorded (or needing no row). */
+  /**
+   * This line is done: recorded, parked, or needing no row. A line the reader has not reached yet (taken
+   * back from an earlier run's parked URLs) is left for the reader, which finds it done when it gets there.
+   */
   complete(line: number): void {
+    if (line > this.latest.line) return;
     const bit = line - this.base;
     if (bit < 0) return;
     const word = bit >>> 5;

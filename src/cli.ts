@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { parseDuration } from './duration.js';
+import { parseRate } from './rate.js';
 import { GRACE_MS, runSweep, SweepError, UsageError } from './sweep.js';
 import { Interrupt } from './interrupt.js';
 import { defaultOptions, type SweepOptions } from './sweepOptions.js';
@@ -60,6 +61,20 @@ function checkResolver(text: string): string {
   return text;
 }
 
+const OUTCOMES = ['response', 'dns_error', 'connect_refused', 'connect_timeout', 'connect_error', 'tls_error', 'timeout', 'protocol_error', 'too_many_redirects', 'blocked'];
+
+/** `--redo timeout,URLSWEEP_HOST_DOWN,503`: outcomes, error codes and statuses, comma-separated or repeated. */
+function redoList(values: string[]): string[] {
+  const items = values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  return items.map((item) => {
+    if (item.toLowerCase() === 'invalid_url') throw new UsageError('--redo invalid_url: an invalid line stays invalid; fix the input and sweep it with --fresh');
+    if (OUTCOMES.includes(item.toLowerCase())) return item.toLowerCase();
+    if (/^[1-5]\d\d$/.test(item)) return item;
+    if (/^[A-Za-z][A-Za-z0-9_]*$/.test(item)) return item.toUpperCase();
+    throw new UsageError(`--redo wants outcomes (${OUTCOMES.join(', ')}), error codes (ENOTFOUND, URLSWEEP_HOST_DOWN, …) or statuses (503), got "${item}"`);
+  });
+}
+
 function positive(name: string) {
   return last((n: number): number => {
     if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a whole number of at least 1`);
@@ -99,6 +114,10 @@ async function run(argv: Record<string, unknown>): Promise<number> {
     concurrency: argv.concurrency as number,
     perHost: argv['per-host'] as number,
     spreadHosts: argv['spread-hosts'] as boolean,
+    hostRate: (argv['host-rate'] as number | undefined) ?? null,
+    rate: (argv.rate as number | undefined) ?? null,
+    hostErrors: argv['host-errors'] as number,
+    redo: (argv.redo as string[] | undefined) ?? [],
     method: argv.method as 'HEAD' | 'GET',
     ...timeouts(argv),
     retries: argv.retries as number,
@@ -264,6 +283,10 @@ const cli = yargs(hideBin(process.argv).map((a) => (a === '-' ? STDIN_TOKEN : a)
         .option('threads', { type: 'number', default: defaults.threads, coerce: positive('threads'), describe: 'Worker threads (default: one per core)' })
         .option('per-host', { type: 'number', default: defaults.perHost, coerce: positive('per-host'), describe: 'Requests in flight per host' })
         .option('spread-hosts', { type: 'boolean', default: false, describe: "Every thread takes every host's URLs, --per-host split between them: faster for lists of a few big hosts, more connections for many small ones" })
+        .option('host-rate', { type: 'string', coerce: last(parseRate), describe: 'Requests per second per host, e.g. 5/s or 30/m (default: none, but a host that answers 429 or 503 is slowed down)' })
+        .option('rate', { type: 'string', coerce: last(parseRate), describe: 'Requests per second of the whole sweep, e.g. 200/s (default: none)' })
+        .option('host-errors', { type: 'number', default: defaults.hostErrors, coerce: atLeastZero('host-errors'), describe: "Connection failures in a row, with no answer, after which a host is down and its other URLs are recorded untried (URLSWEEP_HOST_DOWN); 0: never" })
+        .option('redo', { type: 'string', array: true, coerce: redoList, describe: 'Sweep again the rows of a finished sweep with these outcomes, error codes or statuses, e.g. timeout,URLSWEEP_HOST_DOWN,503 (earlier rows kept in results_history)' })
         .option('timeout', { type: 'string', defaultDescription: seconds(defaults.timeoutMs), coerce: last(parseDuration), describe: 'Total time per URL, redirects and retries included' })
         .option('connect-timeout', { type: 'string', defaultDescription: seconds(defaults.connectTimeoutMs), coerce: last(parseDuration), describe: 'Time to connect (TCP and TLS)' })
         .option('headers-timeout', { type: 'string', defaultDescription: seconds(defaults.headersTimeoutMs), coerce: last(parseDuration), describe: 'Time from request sent to response headers' })
@@ -281,11 +304,16 @@ const cli = yargs(hideBin(process.argv).map((a) => (a === '-' ? STDIN_TOKEN : a)
         .example('$0 run part1.txt part2.txt.gz --db crawl.db -c 2000', 'Two inputs, 2000 requests in flight')
         .example('zcat dump.gz | $0 run - --method GET --timeout 20s', 'Read stdin, GET bodies')
         .example('$0 run urls.txt --db crawl.db', 'Run again after a stop: resumes where it left off')
+        .example('$0 run urls.txt --host-rate 2/s --rate 500/s', 'Politely: at most 2 requests a second to any host, 500 in all')
+        .example('$0 run urls.txt --db crawl.db --redo timeout,URLSWEEP_HOST_DOWN', 'A second pass over what timed out or was not tried')
         .epilogue(
           'Durations: 500ms, 10s, 2m; a bare number means seconds. A plain file resumes at the byte offset of its\n' +
             'checkpoint; gzip input and stdin are re-read and skipped up to it.\n' +
             'Ctrl-C (or SIGTERM) stops reading, lets requests in flight finish for up to 5s and saves; a second\n' +
             'one stops at once. Either way, running the same command again resumes.\n' +
+            'No host sets the pace: URLs of a host that cannot take more now (its --per-host, its rate, a pause it\n' +
+            'asked for) are parked in the database and reading goes on; a host that answers 429 or 503 is slowed\n' +
+            'down and Retry-After pauses it; a host that fails to connect --host-errors times in a row is down.\n' +
             'Exit codes: 0 done, 1 failed (database, input), 2 bad usage, 130 interrupted (SIGINT), 143 (SIGTERM).',
         ),
     async (argv) => {

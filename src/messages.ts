@@ -39,6 +39,8 @@ export interface ResultRow {
   content_length: number | null;
   elapsed_ms: number | null;
   checked_at: number;
+  /** Answers of 429 or 503 (the host pushing back) this URL drew on its way. */
+  throttled: number;
   hops: Hop[] | null;
 }
 
@@ -64,12 +66,18 @@ export interface EngineConfig {
   maxConnections: number;
   /** Requests in flight per host in this worker: all of --per-host, or its share with --spread-hosts. */
   perHost: number;
+  /** Requests per second per host in this worker (--host-rate, or its share with --spread-hosts); null: no limit. */
+  hostRate: number | null;
+  /** Requests per second of the whole sweep (--rate), paced through WorkerTask.pace; null: no limit. */
+  rate: number | null;
+  /** Connection failures in a row, with no answer, after which a host is down (--host-errors); 0: never. */
+  hostErrors: number;
   timeoutMs: number;
   connectTimeoutMs: number;
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
   retries: number;
-  /** Longest Retry-After that is honoured; a longer one ends the retries. */
+  /** Longest Retry-After that is honoured (and the longest a host is paused); a longer one ends the retries. */
   retryAfterCapMs: number;
   maxRedirects: number;
   insecure: boolean;
@@ -89,12 +97,35 @@ export interface EngineConfig {
  */
 export type ToWorker = { type: 'jobs'; jobs: Job[] } | { type: 'end' } | { type: 'stop' };
 
-/** Worker → coordinator. Results stream back as they complete, in small batches. */
-/** `active`: requests in flight in that worker right now, for the progress display. */
-export type FromWorker = { type: 'results'; rows: ResultRow[]; active: number } | { type: 'done' };
+/**
+ * Worker → coordinator. Results stream back as they complete, in small batches, with what changed in the
+ * worker's hosts since the last message. `active`: requests in flight in that worker right now, and
+ * `slowed`: its hosts backing off (a smaller window, a learnt rate, or a pause), for the progress display.
+ */
+export type FromWorker =
+  | { type: 'results'; rows: ResultRow[]; active: number; slowed: number; hosts: HostReport[] | null }
+  | { type: 'done' };
+
+/** A host whose standing changed in a worker: how many requests it can use now, and whether it is down. */
+export interface HostReport {
+  host: string;
+  /** Requests it can have running now: 0 while paused or down, 1 while paced by a rate, else its window. */
+  parallel: number;
+  down: HostDown | null;
+}
+
+/** Why a host is down: what its connection failures were, and the text its remaining URLs get. */
+export interface HostDown {
+  outcome: Outcome;
+  /** The code of the last failure (ECONNREFUSED, UND_ERR_CONNECT_TIMEOUT, ENOTFOUND, …). */
+  cause: string;
+  message: string;
+}
 
 /** The task each Piscina worker runs for the whole sweep. */
 export interface WorkerTask {
   port: import('node:worker_threads').MessagePort;
   config: EngineConfig;
+  /** The sweep's shared pace for --rate (see workers/pace.ts); null without --rate. */
+  pace: SharedArrayBuffer | null;
 }

@@ -11,6 +11,10 @@ export const Codes = {
   unsupportedScheme: 'URLSWEEP_UNSUPPORTED_SCHEME',
   lineTooLong: 'URLSWEEP_LINE_TOO_LONG',
   binaryLine: 'URLSWEEP_BINARY_LINE',
+  /** A URL not tried: its host had failed to connect --host-errors times in a row with no answer. */
+  hostDown: 'URLSWEEP_HOST_DOWN',
+  /** A bug in urlsweep, recorded on the URL's row rather than lost. */
+  internal: 'URLSWEEP_INTERNAL',
 } as const;
 
 const exact: Record<string, Outcome> = {

@@ -1,4 +1,4 @@
-// How a run starts on a database: a new sweep, a resumed one, nothing to do, or refused.
+// How a run starts on a database: a new sweep, a resumed one, a second pass (--redo), nothing to do, or refused.
 import { hostname } from 'node:os';
 import { UsageError } from './errors.js';
 import { difference, type InputIdentity } from './input/inputIdentity.js';
@@ -9,38 +9,56 @@ export type RunPlan =
   | {
       kind: 'sweep';
       from: Checkpoint;
-      /** Lines above the checkpoint that already have a row: skipped. */
-      alreadyRecorded: Set<number>;
       /** Rows the database held before this run. */
       earlierRows: number;
       /** Options that differ from the last run's, as `name: before -> now`; they apply to the lines left. */
       changedOptions: string[];
+      /** The input has been read to its end by an earlier run: only parked URLs are left (a second pass). */
+      inputDone: boolean;
+      /** A new second pass over a finished sweep: the rows to redo are to be parked now. */
+      startRedo: boolean;
     };
 
 const START: Checkpoint = { line: 0, input: 0, offset: 0 };
 
-export function planRun(store: ResultStore, identity: InputIdentity[], options: Record<string, unknown>, fresh: boolean): RunPlan {
+export function planRun(
+  store: ResultStore,
+  identity: InputIdentity[],
+  options: Record<string, unknown>,
+  fresh: boolean,
+  redo: string[],
+): RunPlan {
   let previous = store.previous();
   if (previous?.state === 'running' && stillRunning(previous)) {
     throw new StoreError(`${store.path} is being written by another urlsweep (pid ${previous.pid}); wait for it to end, or stop it`);
   }
   if (previous && fresh) {
+    if (redo.length > 0) throw new UsageError('--redo sweeps again part of a finished sweep; --fresh would discard it: choose one');
     store.clear();
     previous = null;
   }
-  if (!previous) return { kind: 'sweep', from: START, alreadyRecorded: new Set(), earlierRows: 0, changedOptions: [] };
+  if (!previous) {
+    if (redo.length > 0) throw new UsageError(`--redo needs a finished sweep to redo part of; ${store.path} holds none yet`);
+    return { kind: 'sweep', from: START, earlierRows: 0, changedOptions: [], inputDone: false, startRedo: false };
+  }
   const why = difference(previous.inputs, identity);
   if (why) {
     throw new UsageError(`${store.path} holds a sweep of other input (${why}); use another --db, or --fresh to discard that sweep`);
   }
-  if (previous.state === 'finished') return { kind: 'complete' };
-  return {
-    kind: 'sweep',
-    from: previous.checkpoint,
-    alreadyRecorded: store.linesAbove(previous.checkpoint.line),
-    earlierRows: previous.rows,
-    changedOptions: changes(previous.options, options),
-  };
+  const resumed = { from: previous.checkpoint, earlierRows: previous.rows, changedOptions: changes(previous.options, options) };
+  if (previous.state === 'finished') {
+    if (redo.length === 0) return { kind: 'complete' };
+    return { kind: 'sweep', ...resumed, inputDone: true, startRedo: true };
+  }
+  const earlierRedo = (previous.options.redo as string[] | undefined) ?? [];
+  if (redo.length > 0 && JSON.stringify(earlierRedo) !== JSON.stringify(redo)) {
+    throw new UsageError(
+      `the sweep in ${store.path} is not finished: run the same command without --redo to finish it first` +
+        (earlierRedo.length > 0 ? ` (or with --redo ${earlierRedo.join(',')}, as it was started)` : ''),
+    );
+  }
+  // An unfinished second pass (or a first pass resumed after one) has nothing left to read.
+  return { kind: 'sweep', ...resumed, inputDone: previous.finishedBefore, startRedo: false };
 }
 
 /** A run marked running whose process still lives on this machine (a crashed one left the mark behind). */

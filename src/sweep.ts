@@ -1,15 +1,18 @@
-// The coordinator: streams the input, validates and routes each line, feeds the workers, records every
-// result with its checkpoint, and reports progress. Everything the CLI's `run` does is this call.
+// The coordinator: streams the input, validates each line, hands URLs to the frontier (which feeds the
+// workers and parks what a host cannot take yet), records every result with its checkpoint, and reports
+// progress. Everything the CLI's `run` does is this call.
 import { fitOpenFiles } from './openFiles.js';
 import { readLines, ReadProgress, type InputLine } from './input/lineReader.js';
 import { parseLine } from './input/parseLine.js';
 import { identify } from './input/inputIdentity.js';
 import type { Job, ResultRow } from './messages.js';
-import { shardOf } from './route.js';
+import { invalidRow } from './rows.js';
 import { CheckpointTracker } from './checkpoint.js';
 import { ResultStore, type Checkpoint } from './store/resultStore.js';
 import { BatchWriter } from './store/batchWriter.js';
 import { WorkerPool } from './workerPool.js';
+import { Frontier } from './frontier/frontier.js';
+import { DoneLines } from './resume/doneLines.js';
 import { SweepStats, type ProgressSnapshot } from './sweepStats.js';
 import { engineConfig, recordedOptions, type SweepOptions } from './sweepOptions.js';
 import { summarize, type SweepSummary } from './summary.js';
@@ -23,8 +26,11 @@ export { SweepError, UsageError };
 export interface SweepListener {
   /** About once a second while the sweep runs. */
   progress?(snapshot: ProgressSnapshot): void;
-  /** Once, before the first request: whether this run resumes an earlier one, and what changed since. */
-  start?(info: { resumedFrom: number; earlierRows: number; changedOptions: string[] }): void;
+  /**
+   * Once, before the first request: whether this run resumes an earlier one, what changed since, and
+   * how many URLs an earlier run left parked (or --redo parked) to sweep.
+   */
+  start?(info: { resumedFrom: number; earlierRows: number; changedOptions: string[]; parked: number; redo: number | null }): void;
   /** Something the user should know that does not stop the sweep (a limit raised, a setting lowered). */
   notice?(text: string): void;
 }
@@ -32,6 +38,8 @@ export interface SweepListener {
 const PROGRESS_MS = 1000;
 /** After a first Ctrl-C, requests in flight get this long to finish before they are abandoned. */
 export const GRACE_MS = 5000;
+/** Hosts with parked URLs read per query when a resumed sweep takes them back. */
+const PARKED_HOSTS_PER_QUERY = 512;
 
 export async function runSweep(
   options: SweepOptions,
@@ -46,18 +54,21 @@ export async function runSweep(
   const store = new ResultStore(options.db);
   try {
     const recorded = recordedOptions(options);
-    const plan = store.exclusive(() => {
-      const p = planRun(store, identity, recorded, options.fresh);
-      if (p.kind === 'sweep') store.beginRun(identity, recorded, VERSION, p.from);
-      return p;
+    const { plan, redo } = store.exclusive(() => {
+      const p = planRun(store, identity, recorded, options.fresh, options.redo);
+      if (p.kind !== 'sweep') return { plan: p, redo: null };
+      store.beginRun(identity, recorded, VERSION, p.from);
+      return { plan: p, redo: p.startRedo ? store.redo(options.redo) : null };
     });
     if (plan.kind === 'complete') return summarize(store, null, { alreadyComplete: true });
-    listener.start?.({ resumedFrom: plan.from.line, earlierRows: plan.earlierRows, changedOptions: plan.changedOptions });
+    const parked = store.parkedCount();
+    listener.start?.({ resumedFrom: plan.from.line, earlierRows: plan.earlierRows, changedOptions: plan.changedOptions, parked, redo });
     const fd = fitOpenFiles(options.concurrency, options.threads);
     if (fd.note) listener.notice?.(fd.note);
     let stats: SweepStats;
     try {
-      stats = await sweepLines({ ...options, concurrency: fd.concurrency }, store, plan.from, plan.alreadyRecorded, plan.earlierRows, listener, interrupt);
+      const input = plan.inputDone ? null : plan.from;
+      stats = await sweepLines({ ...options, concurrency: fd.concurrency }, store, input, parked, plan.earlierRows, listener, interrupt);
     } catch (err) {
       markFailed(store);
       throw err;
@@ -67,6 +78,9 @@ export async function runSweep(
       return summarize(store, stats, { interrupted: interrupt.reason });
     }
     try {
+      // Never mark a sweep finished with URLs parked: a rerun would then say it is complete.
+      const left = store.parkedCount();
+      if (left > 0) throw new SweepError(`${left} parked URLs have no result; run the same command again to sweep them`);
       store.buildIndexes();
     } catch (err) {
       markFailed(store);
@@ -88,65 +102,84 @@ function markFailed(store: ResultStore): void {
   }
 }
 
+/**
+ * The sweep itself: parked URLs of an earlier run first, then the input from `from` (null: it was read to
+ * its end by an earlier run), until every URL has its row or the sweep is interrupted.
+ */
 async function sweepLines(
   options: SweepOptions,
   store: ResultStore,
-  from: Checkpoint,
-  alreadyRecorded: Set<number>,
+  from: Checkpoint | null,
+  parked: number,
   earlierRows: number,
   listener: SweepListener,
   interrupt: Interrupt,
 ): Promise<SweepStats> {
   const stats = new SweepStats();
-  const checkpoint = new CheckpointTracker(from);
+  const start = from ?? store.previous()!.checkpoint;
+  const checkpoint = new CheckpointTracker(start);
   const writer = new BatchWriter(store, checkpoint);
   const record = (row: ResultRow): void => {
     stats.add(row);
     writer.add(row);
     checkpoint.complete(row.line);
   };
-  // Enough outstanding URLs per worker that it never starves between credits, yet bounded.
-  const window = Math.max(2048, Math.ceil(options.concurrency / options.threads) * 2);
-  const pool = new WorkerPool(options.threads, engineConfig(options), window, (rows) => rows.forEach(record));
+  const config = engineConfig(options);
+  let frontier: Frontier | null = null;
+  const pool = new WorkerPool(options.threads, config, options.rate ? new SharedArrayBuffer(8) : null, {
+    results: (shard, rows, sent) => frontier!.results(shard, rows, sent),
+    hosts: (shard, reports) => frontier!.hosts(shard, reports),
+    failed: () => frontier?.failed(),
+  });
+  frontier = new Frontier(
+    {
+      threads: options.threads,
+      spread: options.spreadHosts,
+      concurrency: config.concurrency,
+      // Enough outstanding URLs per worker that it never starves between messages, yet bounded.
+      window: Math.max(2048, config.concurrency * 2),
+      perHost: config.perHost,
+      paced: config.hostRate !== null,
+    },
+    pool,
+    store,
+    writer,
+    checkpoint,
+    record,
+  );
   const progress = new ReadProgress(options.inputs);
-  const reporter = startProgress(stats, pool, progress, earlierRows, listener);
+  const reporter = startProgress(stats, pool, frontier, from ? progress : null, parked, earlierRows, listener);
   const failure = (): Error | null => writer.error ?? pool.failure;
+  /** Waits while the frontier asks the reader to; false when the sweep is stopping meanwhile. */
+  const waitFor = async (offer: () => Promise<void> | null): Promise<boolean> => {
+    for (let wait = offer(); wait; wait = offer()) {
+      pool.flush();
+      await Promise.race([wait, interrupt.next()]);
+      if (interrupt.stopping) return false;
+      const error = failure();
+      if (error) throw error;
+    }
+    return true;
+  };
   const stopReading = new AbortController();
   void interrupt.next().then(() => stopReading.abort());
   try {
-    try {
-      reading: for await (const lines of readLines(options.inputs, progress, from, stopReading.signal)) {
-        stats.linesRead += lines.length;
-        for (const input of lines) {
-          if (interrupt.stopping) break reading;
-          stats.linesProcessed++;
-          if (input.line <= from.line) continue;
-          stats.lastLine = input.line;
-          checkpoint.read(input.line, input.input, input.offsetAfter);
-          if (alreadyRecorded.has(input.line)) {
-            checkpoint.complete(input.line);
-            continue;
-          }
-          const wait = route(input, options, pool, record, checkpoint, stats);
-          if (wait) {
-            pool.flush();
-            await Promise.race([wait, interrupt.next()]);
-          }
-          const error = failure();
-          if (error) throw error;
-        }
-        pool.flush();
-      }
-    } catch (err) {
-      // The input stream is aborted when a signal comes while it is waiting for data.
-      if (!(interrupt.stopping && (err as Error).name === 'AbortError')) throw err;
+    // URLs parked by an earlier run (or by --redo) go back to their hosts' lanes first.
+    adopting: for (let after = ''; ; ) {
+      const hosts = store.parkedHosts(after, PARKED_HOSTS_PER_QUERY);
+      if (hosts.length === 0) break;
+      for (const h of hosts) if (!(await waitFor(() => frontier.adopt(h.host, h.urls, h.first)))) break adopting;
+      after = hosts[hosts.length - 1]!.host;
     }
+    if (from && !interrupt.stopping) await readInput(options, from, progress, stopReading.signal);
+    if (!interrupt.stopping) await Promise.race([frontier.allSent(), interrupt.next()]);
     if (!interrupt.stopping) await Promise.race([pool.finish(), interrupt.next()]);
     if (interrupt.stopping) await pool.stop(interrupt.aborting ? 0 : GRACE_MS, interrupt.next());
     const error = failure();
     if (error) throw error;
   } finally {
     await pool.destroy();
+    frontier.close();
     reporter.stop();
     writer.close();
     stats.workerRestarts = pool.restarts;
@@ -157,50 +190,64 @@ async function sweepLines(
     throw new SweepError(`lines after ${checkpoint.line} have no result (up to ${stats.lastLine}); run the same command again to redo them`);
   }
   return stats;
+
+  async function readInput(options: SweepOptions, from: Checkpoint, progress: ReadProgress, signal: AbortSignal): Promise<void> {
+    // Lines above the checkpoint an earlier run recorded or parked: not swept again.
+    const done = new DoneLines(store, from.line);
+    try {
+      for await (const lines of readLines(options.inputs, progress, from, signal)) {
+        stats.linesRead += lines.length;
+        for (const input of lines) {
+          if (interrupt.stopping) return;
+          stats.linesProcessed++;
+          if (input.line <= from.line) continue;
+          stats.lastLine = input.line;
+          checkpoint.read(input.line, input.input, input.offsetAfter);
+          if (done.has(input.line)) {
+            checkpoint.complete(input.line);
+            continue;
+          }
+          const job = route(input, record, checkpoint, stats);
+          if (job && !(await waitFor(() => frontier!.offer(job)))) return;
+        }
+        pool.flush();
+        const error = failure();
+        if (error) throw error;
+      }
+    } catch (err) {
+      // The input stream is aborted when a signal comes while it is waiting for data.
+      if (!(interrupt.stopping && (err as Error).name === 'AbortError')) throw err;
+    }
+  }
 }
 
-/** One line: no row (blank, comment), an `invalid_url` row at once, or a URL sent to its host's worker. */
-function route(
-  input: InputLine,
-  options: SweepOptions,
-  pool: WorkerPool,
-  record: (row: ResultRow) => void,
-  checkpoint: CheckpointTracker,
-  stats: SweepStats,
-): Promise<void> | undefined {
+/** One line: no row (blank, comment), an `invalid_url` row at once, or a URL for the frontier. */
+function route(input: InputLine, record: (row: ResultRow) => void, checkpoint: CheckpointTracker, stats: SweepStats): Job | null {
   stats.issued++;
   if (input.text === null) {
     const message = input.problem === 'too_long' ? 'line too long' : 'not text (binary or invalid UTF-8)';
     record(invalidRow(input.line, input.preview ?? '', input.problem === 'too_long' ? 'URLSWEEP_LINE_TOO_LONG' : 'URLSWEEP_BINARY_LINE', message));
-    return undefined;
+    return null;
   }
   const parsed = parseLine(input.text);
   if (parsed.kind === 'skip') {
     stats.issued--;
     checkpoint.complete(input.line);
-    return undefined;
+    return null;
   }
   if (parsed.kind === 'invalid') {
     record(invalidRow(input.line, input.text.trim().slice(0, 2048), parsed.code, parsed.message));
-    return undefined;
+    return null;
   }
-  const job: Job = { line: input.line, text: input.text.trim(), target: parsed.target, host: parsed.host, bare: parsed.bare };
-  // Spread: every worker takes its turn, whatever the host (each holds its share of the per-host limit).
-  return pool.submit(options.spreadHosts ? input.line % options.threads : shardOf(parsed.host, options.threads), job);
-}
-
-function invalidRow(line: number, url: string, code: string, message: string): ResultRow {
-  return {
-    line, url, host: null, outcome: 'invalid_url', status: null, error_code: code, error_message: message,
-    final_url: null, redirects: 0, method: null, attempts: 0, remote_ip: null, content_type: null,
-    content_length: null, elapsed_ms: null, checked_at: Date.now(), hops: null,
-  };
+  return { line: input.line, text: input.text.trim(), target: parsed.target, host: parsed.host, bare: parsed.bare };
 }
 
 function startProgress(
   stats: SweepStats,
   pool: WorkerPool,
-  read: ReadProgress,
+  frontier: Frontier,
+  read: ReadProgress | null,
+  parked: number,
   earlier: number,
   listener: SweepListener,
 ): { stop(): void } {
@@ -213,14 +260,19 @@ function startProgress(
     const first = recent[0]!;
     const rate = now > first.at ? ((stats.recorded - first.recorded) * 1000) / (now - first.at) : 0;
     const elapsedMs = now - stats.startedAt;
-    // Reading runs ahead of the answers (a chunk at a time, and the workers' windows): a small input
-    // would show 100% while thousands of URLs are pending.
-    const fraction = stats.doneFraction(read.fraction);
+    // Reading runs ahead of the answers (a chunk at a time, the workers' windows, parked URLs): a small
+    // input would show 100% while thousands of URLs are pending. With nothing to read (a second pass),
+    // the share is of the parked URLs taken back.
+    const fraction = read ? stats.doneFraction(read.fraction) : parked > 0 ? Math.min(1, stats.recorded / parked) : null;
+    const f = frontier.stats;
     listener.progress!({
       recorded: stats.recorded,
       earlier,
       failures: stats.failures,
       inFlight: pool.inFlight,
+      hosts: { active: f.activeHosts, slowed: pool.slowedHosts, down: f.downHosts },
+      parked: f.parked,
+      notTried: stats.notTried,
       elapsedMs,
       rate,
       fraction,

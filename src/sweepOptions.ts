@@ -17,6 +17,14 @@ export interface SweepOptions {
   perHost: number;
   /** Send each host's URLs to every worker, its per-host limit split between them (for lists of a few big hosts). */
   spreadHosts: boolean;
+  /** Requests per second per host (--host-rate); null: no limit but the host's own push-back. */
+  hostRate: number | null;
+  /** Requests per second of the whole sweep (--rate); null: no limit. */
+  rate: number | null;
+  /** Connection failures in a row, with no answer, after which a host's other URLs are not tried; 0: never. */
+  hostErrors: number;
+  /** Sweep again the rows of a finished sweep with these outcomes, error codes or statuses (--redo). */
+  redo: string[];
   method: 'HEAD' | 'GET';
   timeoutMs: number;
   connectTimeoutMs: number;
@@ -32,6 +40,9 @@ export interface SweepOptions {
   portMap: Record<number, number>;
 }
 
+/** Chosen by measurement: see BENCHMARKS.md, "Dead hosts". */
+export const DEFAULT_HOST_ERRORS = 8;
+
 export const DEFAULT_USER_AGENT = `urlsweep/${VERSION} (URL checker; +https://www.npmjs.com/package/urlsweep)`;
 
 export function defaultOptions(): Omit<SweepOptions, 'inputs'> {
@@ -42,6 +53,10 @@ export function defaultOptions(): Omit<SweepOptions, 'inputs'> {
     concurrency: 512,
     perHost: 8,
     spreadHosts: false,
+    hostRate: null,
+    rate: null,
+    hostErrors: DEFAULT_HOST_ERRORS,
+    redo: [],
     method: 'HEAD',
     timeoutMs: 30_000,
     connectTimeoutMs: 10_000,
@@ -65,6 +80,9 @@ export function engineConfig(o: SweepOptions): EngineConfig {
     maxConnections: connectionsPerWorker(o.concurrency, o.threads),
     // Spread, each worker holds its share of a host's limit, so that together they never pass it.
     perHost: o.spreadHosts ? Math.floor(o.perHost / o.threads) : o.perHost,
+    hostRate: o.hostRate === null ? null : o.spreadHosts ? o.hostRate / o.threads : o.hostRate,
+    rate: o.rate,
+    hostErrors: o.hostErrors,
     timeoutMs: o.timeoutMs,
     connectTimeoutMs: o.connectTimeoutMs,
     headersTimeoutMs: o.headersTimeoutMs,

@@ -1,6 +1,7 @@
 // Running counts of a sweep, for the progress display and the final summary.
 import type { Outcome, ResultRow } from './messages.js';
 import { LatencyHistogram } from './latencyHistogram.js';
+import { Codes } from './outcome.js';
 
 export class SweepStats {
   readonly startedAt = Date.now();
@@ -22,6 +23,10 @@ export class SweepStats {
   }
   /** Rows recorded by this run that are not an HTTP response. */
   failures = 0;
+  /** URLs not tried because their host was down. */
+  notTried = 0;
+  /** Answers of 429 or 503 drawn (hosts pushing back). */
+  throttled = 0;
   readonly byOutcome = new Map<Outcome, number>();
   /** Worker threads that died and were replaced. */
   workerRestarts = 0;
@@ -31,6 +36,8 @@ export class SweepStats {
   add(row: ResultRow): void {
     this.recorded++;
     this.byOutcome.set(row.outcome, (this.byOutcome.get(row.outcome) ?? 0) + 1);
+    this.throttled += row.throttled;
+    if (row.error_code === Codes.hostDown) this.notTried++;
     if (row.outcome === 'response') {
       if (row.elapsed_ms !== null) this.latency.add(row.elapsed_ms);
     } else if (row.outcome !== 'invalid_url') this.failures++;
@@ -45,6 +52,12 @@ export interface ProgressSnapshot {
   earlier: number;
   failures: number;
   inFlight: number;
+  /** Hosts with URLs at a worker now, hosts backing off (pushed back: a smaller window, a learnt pace, a pause), and hosts found down. */
+  hosts: { active: number; slowed: number; down: number };
+  /** URLs parked in the database, waiting for their host. */
+  parked: number;
+  /** URLs not tried because their host was down. */
+  notTried: number;
   elapsedMs: number;
   /** URLs/s over the last few seconds. */
   rate: number;

@@ -22,7 +22,7 @@ function result(line: number, over: Partial<ResultRow>): ResultRow {
     line, url: `https://a.test/${line}`, host: 'a.test', outcome: 'response', status: 200, error_code: null,
     error_message: null, final_url: `https://a.test/${line}`, redirects: 0, method: 'HEAD', attempts: 1,
     remote_ip: '127.0.0.1', content_type: 'text/plain', content_length: 3, elapsed_ms: 10, checked_at: 1_700_000_000_000,
-    hops: null, ...over,
+    throttled: 0, hops: null, ...over,
   };
 }
 

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { ResultRow } from '../src/messages.js';
-import { ResultStore, StoreError, type Checkpoint } from '../src/store/resultStore.js';
+import { ResultStore, StoreError, type Checkpoint, type Parked } from '../src/store/resultStore.js';
 import type { InputIdentity } from '../src/input/inputIdentity.js';
 import { SCHEMA_VERSION } from '../src/store/schema.js';
 
@@ -43,9 +43,14 @@ function row(line: number, over: Partial<ResultRow> = {}): ResultRow {
     content_length: 5120,
     elapsed_ms: 12.75,
     checked_at: 1_700_000_000_000 + line,
+    throttled: 0,
     hops: null,
     ...over,
   };
+}
+
+function parked(seq: number, line: number, host = `host${line}.example`): Parked {
+  return { seq, line, host, url: `https://${host}/page?n=${line}` };
 }
 
 const INPUTS: InputIdentity[] = [
@@ -69,10 +74,10 @@ function count(db: Database.Database, table: string): number {
 }
 
 describe('a new database', () => {
-  test('gets the tables results, runs and redirect_hops', () => {
+  test('gets the tables results, runs, redirect_hops, pending and results_history', () => {
     withStore(dbPath(), (store) => {
       const tables = store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
-      assert.deepEqual(tables, ['redirect_hops', 'results', 'runs']);
+      assert.deepEqual(tables, ['pending', 'redirect_hops', 'results', 'results_history', 'runs']);
     });
   });
 
@@ -193,6 +198,7 @@ describe('writing a sweep', () => {
         pid: process.pid,
         hostname: hostname(),
         rows: 2,
+        finishedBefore: false,
       });
     });
   });
@@ -203,7 +209,7 @@ describe('resume state', () => {
     withStore(dbPath(), (store) => {
       store.beginRun(INPUTS, { threads: 2 }, '0.0.1', { line: 0, input: 0, offset: 0 });
       const writer = { pid: process.pid, hostname: hostname() };
-      assert.deepEqual(store.previous(), { state: 'running', inputs: INPUTS, options: { threads: 2 }, checkpoint: START, ...writer, rows: 0 });
+      assert.deepEqual(store.previous(), { state: 'running', inputs: INPUTS, options: { threads: 2 }, checkpoint: START, ...writer, rows: 0, finishedBefore: false });
       store.write([1, 2, 3, 4, 5, 8, 9].map((n) => row(n)), { line: 5, input: 0, offset: 500 });
       assert.deepEqual(store.previous(), {
         state: 'running',
@@ -212,8 +218,9 @@ describe('resume state', () => {
         checkpoint: { line: 5, input: 0, offset: 500 },
         ...writer,
         rows: 7,
+        finishedBefore: false,
       });
-      assert.deepEqual([...store.linesAbove(5)].sort((a, b) => a - b), [8, 9]);
+      assert.deepEqual(store.linesDone(6, 100), [8, 9]);
     });
   });
 
@@ -247,14 +254,74 @@ describe('resume state', () => {
     });
   });
 
-  test('linesAbove(n) gives exactly the recorded lines above n', () => {
+  test('linesDone(from, to) gives the lines in the range with a row or parked, in order', () => {
     withStore(dbPath(), (store) => {
       store.beginRun(INPUTS, {}, '0.0.1', START);
-      store.write([1, 2, 3, 7, 10, 11].map((n) => row(n)), { line: 3, input: 0, offset: 30 });
-      assert.deepEqual([...store.linesAbove(3)].sort((a, b) => a - b), [7, 10, 11]);
-      assert.deepEqual([...store.linesAbove(10)], [11]);
-      assert.equal(store.linesAbove(11).size, 0);
-      assert.deepEqual([...store.linesAbove(0)].sort((a, b) => a - b), [1, 2, 3, 7, 10, 11]);
+      store.write([1, 2, 3, 7, 10, 11].map((n) => row(n)), { line: 3, input: 0, offset: 30 }, [parked(1, 9), parked(2, 14)]);
+      assert.deepEqual(store.linesDone(4, 100), [7, 9, 10, 11, 14]);
+      assert.deepEqual(store.linesDone(10, 13), [10, 11]);
+      assert.deepEqual(store.linesDone(15, 100), []);
+      assert.deepEqual(store.linesDone(1, 100), [1, 2, 3, 7, 9, 10, 11, 14]);
+      assert.equal(store.lastLineDone(), 14);
+    });
+  });
+
+  test('a parked URL leaves pending in the transaction that records its row', () => {
+    withStore(dbPath(), (store) => {
+      store.beginRun(INPUTS, {}, '0.0.1', START);
+      store.write([], { line: 2, input: 0, offset: 20 }, [parked(1, 1, 'a.example'), parked(2, 2, 'b.example'), parked(3, 3, 'a.example')]);
+      assert.equal(store.parkedCount(), 3);
+      assert.deepEqual(store.parked('a.example', 0, 10).map((p) => p.line), [1, 3]);
+      assert.deepEqual(store.parked('a.example', 1, 10).map((p) => p.line), [3], 'after a place');
+      assert.deepEqual(store.parkedHosts('', 10), [
+        { host: 'a.example', urls: 2, first: 1 },
+        { host: 'b.example', urls: 1, first: 2 },
+      ]);
+      assert.deepEqual(store.parkedHosts('a.example', 10).map((h) => h.host), ['b.example']);
+      store.write([row(1)], null, [], [1]);
+      assert.deepEqual(store.parked('a.example', 0, 10).map((p) => p.line), [3]);
+      assert.equal(store.nextParkingSeq(), 4);
+      // Parked and answered in one batch: inserted, then gone.
+      store.write([row(4)], null, [parked(4, 4, 'c.example')], [4]);
+      assert.equal(store.parkedCount(), 2);
+      assert.throws(() => store.write([], null, [parked(5, 3, 'a.example')]), /UNIQUE/, 'a line is never parked twice');
+      assert.equal(store.parkedCount(), 2, 'the failed transaction wrote nothing');
+    });
+  });
+
+  test('redo() moves the matching rows to results_history, hops included, and parks their lines', () => {
+    withStore(dbPath(), (store) => {
+      store.beginRun(INPUTS, {}, '0.0.1', START);
+      const hop = { url: 'http://x.example/', status: 301, location: 'https://x.example/' };
+      store.write(
+        [
+          row(1),
+          row(2, { outcome: 'timeout', status: null, error_code: 'UND_ERR_HEADERS_TIMEOUT', redirects: 1, hops: [hop] }),
+          row(3, { outcome: 'connect_timeout', status: null, error_code: 'URLSWEEP_HOST_DOWN' }),
+          row(4, { status: 503 }),
+          row(5, { outcome: 'invalid_url', status: null, host: null, error_code: 'URLSWEEP_INVALID_URL' }),
+        ],
+        { line: 5, input: 0, offset: 50 },
+      );
+      store.endRun('finished');
+      store.beginRun(INPUTS, {}, '0.0.1', { line: 5, input: 0, offset: 50 });
+      const moved = store.redo(['timeout', 'URLSWEEP_HOST_DOWN', '503', 'URLSWEEP_INVALID_URL']);
+      assert.equal(moved, 3, 'invalid_url rows are never redone: the line has not changed');
+      assert.deepEqual(store.db.prepare('SELECT line FROM results ORDER BY line').pluck().all(), [1, 5]);
+      assert.deepEqual(store.db.prepare('SELECT line, host FROM pending ORDER BY seq').all(), [
+        { line: 2, host: 'host2.example' },
+        { line: 3, host: 'host3.example' },
+        { line: 4, host: 'host4.example' },
+      ]);
+      assert.equal(count(store.db, 'redirect_hops'), 0);
+      const history = store.db.prepare('SELECT replaced_by, line, outcome, status, hops FROM results_history ORDER BY line').all() as Array<Record<string, unknown>>;
+      assert.deepEqual(history.map((h) => [h.replaced_by, h.line, h.outcome, h.status]), [
+        [2, 2, 'timeout', null],
+        [2, 3, 'connect_timeout', null],
+        [2, 4, 'response', 503],
+      ]);
+      assert.deepEqual(JSON.parse(history[0]!.hops as string), [{ hop: 1, ...hop }]);
+      assert.equal(history[1]!.hops, null);
     });
   });
 
@@ -275,25 +342,28 @@ describe('resume state', () => {
         store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'results' AND sql IS NOT NULL ORDER BY name").pluck().all();
       assert.deepEqual(indexes(), [], 'no secondary index while sweeping');
       store.buildIndexes();
-      assert.deepEqual(indexes(), ['results_elapsed', 'results_host', 'results_outcome', 'results_status']);
+      const all = ['results_elapsed', 'results_host', 'results_host_down', 'results_outcome', 'results_status', 'results_throttled'];
+      assert.deepEqual(indexes(), all);
       store.buildIndexes(); // idempotent
-      assert.deepEqual(indexes(), ['results_elapsed', 'results_host', 'results_outcome', 'results_status']);
+      assert.deepEqual(indexes(), all);
     });
   });
 
-  test('clear() empties results, redirect_hops and runs', () => {
+  test('clear() empties results, redirect_hops, pending, results_history and runs', () => {
     withStore(dbPath(), (store) => {
       store.beginRun(INPUTS, {}, '0.0.1', START);
       store.write([row(1, { redirects: 1, hops: [{ url: 'http://x.example/', status: 301, location: 'https://x.example/' }] }), row(2)], {
         line: 2,
         input: 0,
         offset: 20,
-      });
+      }, [parked(1, 3)]);
       store.endRun('finished');
+      store.beginRun(INPUTS, {}, '0.0.1', START);
+      store.redo(['response']);
       store.clear();
-      for (const table of ['results', 'redirect_hops', 'runs']) assert.equal(count(store.db, table), 0, table);
+      for (const table of ['results', 'redirect_hops', 'pending', 'results_history', 'runs']) assert.equal(count(store.db, table), 0, table);
       assert.equal(store.previous(), null);
-      assert.equal(store.linesAbove(0).size, 0);
+      assert.equal(store.lastLineDone(), 0);
       // The store is usable again after clearing.
       store.beginRun(INPUTS, {}, '0.0.1', START);
       store.write([row(1)], { line: 1, input: 0, offset: 10 });

@@ -144,11 +144,15 @@ describe('a HEAD sweep of every behaviour', () => {
     assert.equal(r.attempts, 3);
   });
 
-  test('429 waits for Retry-After before the retry', () => {
+  test('429 pauses its host for Retry-After before the next request; the wait is not the URL\'s time', () => {
     const r = row(result, https('ratelimit.test'));
     assert.equal(r.status, 200);
     assert.equal(r.attempts, 2);
-    assert.ok(r.elapsed_ms! >= 950, `elapsed ${r.elapsed_ms}`);
+    assert.equal(r.throttled, 1);
+    const [first, second] = sim.arrivals('ratelimit.test');
+    assert.equal(first!.status, 429);
+    assert.ok(second!.at - first!.at >= 990, `the second request came ${second!.at - first!.at} ms after the 429`);
+    assert.ok(r.elapsed_ms! < 900, `elapsed ${r.elapsed_ms}: waiting for the host's pause is not counted`);
   });
 
   test('a slow answer within the timeouts is a response', () => {

@@ -1,11 +1,16 @@
 // Everything that happens to one URL: name resolution, the request, HEAD→GET fallback, redirects,
-// retries with back-off, the bare-host HTTPS→HTTP fallback, all under one total deadline.
-import type { EngineConfig, Hop, Job, ResultRow } from '../src/messages.js';
+// retries with back-off, the bare-host HTTPS→HTTP fallback, all under one total deadline. Every request
+// takes a turn on the host it goes to (workers/scheduler.ts); while the URL waits for one, its deadline
+// stops. A host that pushes back with a pause (429, or 503 with Retry-After) is waited for without
+// spending a retry; a host that goes down ends the URL with the failure it had.
+import type { EngineConfig, Hop, Job, Outcome, ResultRow } from '../src/messages.js';
 import { Codes, classify, codeOf, isNoAnswer, isTransientError, isTransientStatus, shortMessage, type Phase } from '../src/outcome.js';
 import { Deadline } from './deadline.js';
 import { exchange, ExchangeError, type Answer } from './exchange.js';
 import type { HostResolver } from './resolver.js';
 import type { ConnectionPools } from './connectionPools.js';
+import type { Host, Signal } from './host.js';
+import { TurnRefused, type Scheduler } from './scheduler.js';
 
 export interface CheckContext {
   pools: ConnectionPools;
@@ -13,14 +18,16 @@ export interface CheckContext {
   config: EngineConfig;
   /** Request headers, the user agent included. */
   headers: Record<string, string>;
+  scheduler: Scheduler;
 }
 
-/** A failed URL: the code decides the outcome, the phase says whether it was name resolution. */
+/** A failed URL: the code decides the outcome (unless given), the phase says whether it was name resolution. */
 class Failure {
   constructor(
     readonly code: string,
     readonly message: string,
     readonly phase: Phase,
+    readonly outcome: Outcome | null = null,
   ) {}
 }
 
@@ -36,64 +43,139 @@ interface Trail {
   hops: Hop[];
   url: URL;
   remoteIp: string | null;
+  /** 429 and 503 answers drawn. */
+  throttled: number;
 }
 
 const BACKOFF_BASE_MS = 250;
 const BACKOFF_CAP_MS = 10_000;
+/** Times one URL waits for its host's pause without spending a retry; past that, push-back is an ordinary retry. */
+const PAUSE_WAITS = 5;
+const NEUTRAL: Signal = { kind: 'neutral' };
 
-export async function checkUrl(job: Job, ctx: CheckContext): Promise<ResultRow> {
-  const started = performance.now();
-  const deadline = new Deadline(ctx.config.timeoutMs);
-  const trail: Trail = { attempts: 0, hops: [], url: new URL(job.target), remoteIp: null };
+/** One URL on its way: its deadline, and the turn it was started with (used by its first request). */
+class Run {
+  readonly deadline: Deadline;
+  private first: Host | null;
+
+  constructor(
+    readonly job: Job,
+    readonly ctx: CheckContext,
+    first: Host,
+  ) {
+    this.deadline = new Deadline(ctx.config.timeoutMs);
+    this.first = first;
+  }
+
+  /** A turn on host `name`: the starting one, at once when the host may go, or waited for with the clock stopped. */
+  turn(name: string): Host | Promise<Host> {
+    const first = this.first;
+    if (first) {
+      this.first = null;
+      if (first.name === name) return first;
+      this.ctx.scheduler.release(first, NEUTRAL);
+    }
+    const turn = this.ctx.scheduler.turn(name);
+    return turn instanceof Promise ? this.waitFor(turn) : turn;
+  }
+
+  private async waitFor(turn: Promise<Host>): Promise<Host> {
+    this.deadline.suspend();
+    try {
+      return await turn;
+    } finally {
+      this.deadline.resume();
+    }
+  }
+
+  /** Gives back the starting turn if no request used it. */
+  end(): void {
+    if (this.first) this.ctx.scheduler.release(this.first, NEUTRAL);
+    this.first = null;
+    this.deadline.clear();
+  }
+}
+
+/** The URL's row, or null when the sweep stopped before it was done (a resume redoes it). */
+export async function checkUrl(job: Job, first: Host, ctx: CheckContext): Promise<ResultRow | null> {
+  const run = new Run(job, ctx, first);
+  const trail: Trail = { attempts: 0, hops: [], url: new URL(job.target), remoteIp: null, throttled: 0 };
   let result: Success | Failure;
   try {
-    result = await withRetries(trail.url, ctx, deadline, trail);
-    if (job.bare && result instanceof Failure && isNoAnswer(classify(result.code, result.phase)) && !deadline.expired) {
+    // A bare name's HTTPS attempt is a probe: its connection failures say nothing about the host yet.
+    result = await withRetries(trail.url, run, trail, job.bare);
+    if (job.bare && result instanceof Failure && isNoAnswer(outcomeOf(result)) && !run.deadline.expired) {
       const plain = new URL(job.target);
       plain.protocol = 'http:';
       trail.hops = [];
-      result = await withRetries(plain, ctx, deadline, trail);
+      result = await withRetries(plain, run, trail, false);
     }
+  } catch (err) {
+    if (err instanceof TurnRefused && err.down === null) return null;
+    throw err;
   } finally {
-    deadline.clear();
+    run.end();
   }
-  return toRow(job, result, trail, performance.now() - started);
+  return toRow(job, result, trail, run.deadline.spent());
 }
 
-async function withRetries(start: URL, ctx: CheckContext, deadline: Deadline, trail: Trail): Promise<Success | Failure> {
-  for (let attempt = 1; ; attempt++) {
+async function withRetries(start: URL, run: Run, trail: Trail, probe: boolean): Promise<Success | Failure> {
+  const { config } = run.ctx;
+  let retries = 0;
+  let waits = 0;
+  let last: Success | Failure | null = null;
+  for (;;) {
     trail.attempts++;
     trail.hops = [];
-    const result = await followRedirects(start, ctx, deadline, trail);
-    if (attempt > ctx.config.retries || deadline.expired) return result;
+    let result: Success | Failure;
+    try {
+      result = await followRedirects(start, run, trail, probe);
+    } catch (err) {
+      // The host went down while this URL waited for it: it ends with what it had, or as not tried.
+      if (!(err instanceof TurnRefused) || err.down === null) throw err;
+      trail.attempts--;
+      return last ?? new Failure(Codes.hostDown, err.down.message, 'connect', err.down.outcome);
+    }
+    last = result;
+    if (run.deadline.expired) return result;
+    if (!(result instanceof Failure) && isPushback(result.answer.status)) {
+      trail.throttled++;
+      // The host paused itself; the next turn on it comes after the pause, and costs no retry.
+      if (pausesHost(result.answer, config.retryAfterCapMs) && waits < PAUSE_WAITS) {
+        waits++;
+        continue;
+      }
+    }
+    if (retries >= config.retries) return result;
     const delay =
       result instanceof Failure
-        ? isTransientError(result.code) ? backoff(attempt) : null
-        : isTransientStatus(result.answer.status) ? retryDelay(result.answer.retryAfter, attempt, ctx.config.retryAfterCapMs) : null;
-    if (delay === null || delay >= deadline.remaining()) return result;
+        ? isTransientError(result.code) ? backoff(retries + 1) : null
+        : isTransientStatus(result.answer.status) ? retryDelay(result.answer.retryAfter, retries + 1, config.retryAfterCapMs) : null;
+    if (delay === null || delay >= run.deadline.remaining()) return result;
+    retries++;
     await new Promise((resolve) => setTimeout(resolve, delay));
   }
 }
 
-async function followRedirects(start: URL, ctx: CheckContext, deadline: Deadline, trail: Trail): Promise<Success | Failure> {
+async function followRedirects(start: URL, run: Run, trail: Trail, probe: boolean): Promise<Success | Failure> {
   let url = start;
-  let method = ctx.config.method;
+  let method = run.ctx.config.method;
   const seen = new Set([url.href]);
   for (;;) {
     trail.url = url;
-    let answer = await request(url, method, ctx, deadline, trail);
+    let answer = await request(url, method, run, trail, probe);
     if (answer instanceof Failure) return answer;
     if (method === 'HEAD' && (answer.status === 405 || answer.status === 501)) {
       method = 'GET';
-      answer = await request(url, method, ctx, deadline, trail);
+      answer = await request(url, method, run, trail, probe);
       if (answer instanceof Failure) return answer;
     }
     const next = redirectTarget(answer, url);
     if (!next) return { answer, url, method };
     trail.hops.push({ url: url.href, status: answer.status, location: next.href });
     if (seen.has(next.href)) return new Failure(Codes.redirectLoop, `redirect loop back to ${next.href}`, 'request');
-    if (trail.hops.length > ctx.config.maxRedirects) {
-      return new Failure(Codes.tooManyRedirects, `more than ${ctx.config.maxRedirects} redirects`, 'request');
+    if (trail.hops.length > run.ctx.config.maxRedirects) {
+      return new Failure(Codes.tooManyRedirects, `more than ${run.ctx.config.maxRedirects} redirects`, 'request');
     }
     seen.add(next.href);
     url = next;
@@ -113,11 +195,28 @@ function redirectTarget(answer: Answer, base: URL): URL | null {
   }
 }
 
-async function request(url: URL, method: 'HEAD' | 'GET', ctx: CheckContext, deadline: Deadline, trail: Trail): Promise<Answer | Failure> {
-  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+/** One request on a turn of its host; the host hears how it went. */
+async function request(url: URL, method: 'HEAD' | 'GET', run: Run, trail: Trail, probe: boolean): Promise<Answer | Failure> {
+  const name = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+  const turn = run.turn(name);
+  const host = turn instanceof Promise ? await turn : turn;
+  let result: Answer | Failure;
+  try {
+    result = await resolveAndExchange(name, url, method, run, trail);
+  } catch (err) {
+    run.ctx.scheduler.release(host, NEUTRAL);
+    throw err;
+  }
+  const signal = signalOf(result, run.job.line);
+  run.ctx.scheduler.release(host, probe && signal.kind === 'unreachable' ? NEUTRAL : signal);
+  return result;
+}
+
+async function resolveAndExchange(name: string, url: URL, method: 'HEAD' | 'GET', run: Run, trail: Trail): Promise<Answer | Failure> {
+  const { ctx, deadline } = run;
   try {
     // Most requests know their address already (cached, or an IP): no promise on that path.
-    trail.remoteIp = (ctx.resolver.known(host) ?? (await withinDeadline(ctx.resolver.resolve(host), deadline))).address;
+    trail.remoteIp = (ctx.resolver.known(name) ?? (await withinDeadline(ctx.resolver.resolve(name), deadline))).address;
   } catch (err) {
     return new Failure(codeOf(err), shortMessage(err), 'dns');
   }
@@ -135,6 +234,33 @@ async function request(url: URL, method: 'HEAD' | 'GET', ctx: CheckContext, dead
   }
 }
 
+/** What a request's result says about its host. */
+function signalOf(result: Answer | Failure, line: number): Signal {
+  if (!(result instanceof Failure)) {
+    if (!isPushback(result.status)) return { kind: 'answer' };
+    return { kind: 'pushback', status: result.status, retryAfterMs: parseRetryAfter(result.retryAfter) };
+  }
+  const outcome = outcomeOf(result);
+  if (result.phase !== 'request') return { kind: 'unreachable', outcome, code: result.code, line };
+  return outcome === 'timeout' ? { kind: 'timeout' } : NEUTRAL;
+}
+
+function outcomeOf(failure: Failure): Outcome {
+  return failure.outcome ?? classify(failure.code, failure.phase);
+}
+
+/** 429 Too Many Requests and 503 Service Unavailable: the host asks us to slow down. */
+function isPushback(status: number): boolean {
+  return status === 429 || status === 503;
+}
+
+/** Whether the answer paused its host (workers/host.ts): a 429, or a 503 saying for how long, within the cap. */
+function pausesHost(answer: Answer, capMs: number): boolean {
+  const ms = parseRetryAfter(answer.retryAfter);
+  if (ms !== null) return ms <= capMs;
+  return answer.status === 429;
+}
+
 /** A lookup counts against the URL's total time too (the shared query itself goes on for other URLs). */
 function withinDeadline<T>(work: Promise<T>, deadline: Deadline): Promise<T> {
   return new Promise<T>((resolve, reject) => {
@@ -149,13 +275,19 @@ function backoff(attempt: number): number {
   return ceiling / 2 + Math.random() * (ceiling / 2);
 }
 
-/** Honours Retry-After (seconds or an HTTP date) up to the cap; past it, no retry. */
-function retryDelay(retryAfter: string | null, attempt: number, capMs: number): number | null {
-  if (retryAfter === null) return backoff(attempt);
+/** Retry-After as milliseconds (seconds or an HTTP date); null when absent or unreadable. */
+function parseRetryAfter(retryAfter: string | null): number | null {
+  if (retryAfter === null) return null;
   const seconds = Number(retryAfter);
   const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(retryAfter) - Date.now();
-  if (Number.isNaN(ms)) return backoff(attempt);
-  return ms > capMs ? null : Math.max(0, ms);
+  return Number.isNaN(ms) ? null : Math.max(0, ms);
+}
+
+/** Honours Retry-After up to the cap; past it, no retry. */
+function retryDelay(retryAfter: string | null, attempt: number, capMs: number): number | null {
+  const ms = parseRetryAfter(retryAfter);
+  if (ms === null) return backoff(attempt);
+  return ms > capMs ? null : ms;
 }
 
 function toRow(job: Job, result: Success | Failure, trail: Trail, elapsed: number): ResultRow {
@@ -176,10 +308,11 @@ function toRow(job: Job, result: Success | Failure, trail: Trail, elapsed: numbe
     content_length: null,
     elapsed_ms: Math.round(elapsed * 100) / 100,
     checked_at: Date.now(),
+    throttled: trail.throttled,
     hops: trail.hops.length > 0 ? trail.hops : null,
   };
   if (result instanceof Failure) {
-    row.outcome = classify(result.code, result.phase);
+    row.outcome = outcomeOf(result);
     row.error_code = result.code;
     row.error_message = result.message;
   } else {

@@ -1,114 +1,269 @@
-// Decides which URL starts next in one worker: at most `concurrency` in flight in the thread and
-// `perHost` per host. A URL whose host is at its cap waits in that host's own line, so it never holds
-// up URLs of other hosts. A URL's deadline starts only when it leaves the queue.
-import type { Job, ResultRow } from '../src/messages.js';
+// Decides which request starts next in one worker thread: at most `concurrency` in flight, and for each
+// host what its standing allows (workers/host.ts: window, pace, pause, down). Every request of a URL
+// takes a turn on the host it goes to — the first one, a retry, the GET after a HEAD, each redirect hop —
+// so a redirect's target is held to the same limits. Hosts with work take turns round-robin; a host that
+// must wait (paced, paused) is woken by a timer and holds no slot meanwhile, and neither do its URLs.
+import type { HostReport, Job, ResultRow } from '../src/messages.js';
+import { hostDownRow, internalErrorRow } from '../src/rows.js';
+import { Host, type HostPolicy, type Signal } from './host.js';
+import type { SharedPace } from './pace.js';
 
-interface HostState {
-  active: number;
-  waiting: Job[];
+/** A turn that will not come: the host is down (`down` says why), or the sweep is stopping (`down` null). */
+export class TurnRefused extends Error {
+  constructor(readonly down: Host['down']) {
+    super(down ? down.message : 'the sweep is stopping');
+  }
 }
 
+/** Hosts with nothing in flight or waiting are kept (with what they learnt) up to this many, least recently used first out. */
+const IDLE_HOSTS_KEPT = 4096;
+
 export class Scheduler {
-  private readonly queue: Job[] = [];
-  private head = 0;
-  private readonly hosts = new Map<string, HostState>();
+  private readonly hosts = new Map<string, Host>();
+  /** Idle hosts, least recently used first (a Set keeps insertion order). */
+  private readonly idleHosts = new Set<Host>();
+  private ready: Host[] = [];
+  private readyHead = 0;
+  /** Requests in flight. */
   private active = 0;
+  /** URLs taken and not answered yet: running, or waiting to start. */
+  private open = 0;
+  private stopping = false;
+  private paceTimer: NodeJS.Timeout | null = null;
+  private readonly changed = new Set<Host>();
+  private slowedHosts = 0;
 
   constructor(
     private readonly concurrency: number,
-    private readonly perHost: number,
-    private readonly run: (job: Job) => Promise<ResultRow>,
+    private readonly policy: HostPolicy,
+    /** The whole sweep's pace (--rate), shared with the other workers; null: none. */
+    private readonly pace: SharedPace | null,
+    /** Runs one URL from its first turn to its row (null: abandoned, the sweep is stopping). */
+    private readonly run: (job: Job, first: Host) => Promise<ResultRow | null>,
     private readonly onResult: (row: ResultRow) => void,
+    /** A host's standing changed: there are reports to send. */
+    private readonly onChange: () => void,
   ) {}
-
-  /** Requests in flight plus URLs waiting in this worker. */
-  /** Jobs waiting in their host's line (the host is at its cap). */
-  private waiting = 0;
-
-  get pending(): number {
-    return this.active + this.queue.length - this.head + this.waiting;
-  }
 
   /** Requests in flight now. */
   get inFlight(): number {
     return this.active;
   }
 
-  /** Nothing in flight, queued or waiting for its host: the worker may say it is done. */
-  get idle(): boolean {
-    return this.pending === 0;
+  /** URLs taken and not answered yet. */
+  get pending(): number {
+    return this.open;
   }
 
-  /** Forgets the jobs that have not started (an interrupted sweep redoes them on resume). */
-  dropQueued(): void {
-    this.queue.length = 0;
-    this.head = 0;
-    for (const host of this.hosts.values()) host.waiting.length = 0;
-    this.waiting = 0;
+  /** Nothing running or waiting: the worker may say it is done. */
+  get idle(): boolean {
+    return this.open === 0;
+  }
+
+  /** Hosts backing off now (a smaller window, a learnt pace, or a pause). */
+  get slowed(): number {
+    return this.slowedHosts;
   }
 
   add(jobs: Job[]): void {
-    for (const job of jobs) this.queue.push(job);
+    for (const job of jobs) {
+      const host = this.host(job.host);
+      if (host.down) {
+        this.onResult(hostDownRow(job, host.down));
+        continue;
+      }
+      host.jobs.push(job);
+      this.open++;
+      this.list(host);
+    }
     this.pump();
+  }
+
+  /**
+   * A turn on `name` for the next request of a URL that is already running: the host at once when it may
+   * go now, else a promise of it (the URL waits at the head of the host's line). Throws TurnRefused when
+   * the host is down or the sweep is stopping.
+   */
+  turn(name: string): Host | Promise<Host> {
+    if (this.stopping) throw new TurnRefused(null);
+    const host = this.host(name);
+    if (host.down) throw new TurnRefused(host.down);
+    const now = performance.now();
+    if (host.resumes.length === 0 && this.active < this.concurrency && host.wait(now) === 0 && (this.pace?.tryTake() ?? 0) === 0) {
+      this.grant(host, now);
+      return host;
+    }
+    return new Promise<Host>((resolve, reject) => {
+      host.resumes.push((granted) => (granted ? resolve(host) : reject(new TurnRefused(host.down))));
+      this.list(host);
+      this.pump();
+    });
+  }
+
+  /** A request on `host` ended, and how it went. */
+  release(host: Host, signal: Signal): void {
+    this.active--;
+    const now = performance.now();
+    const wasDown = host.down !== null;
+    host.finish(signal, now);
+    if (!wasDown && host.down) this.turnAway(host);
+    this.note(host, now);
+    if (host.waiting > 0) this.list(host);
+    this.settle(host);
+    this.pump();
+  }
+
+  /** What changed in hosts' standing since the last call, for the coordinator. */
+  reports(): HostReport[] | null {
+    if (this.changed.size === 0) return null;
+    const now = performance.now();
+    const out: HostReport[] = [];
+    for (const host of this.changed) {
+      host.reported = host.parallel(now);
+      host.reportedDown = host.down !== null;
+      out.push({ host: host.name, parallel: host.reported, down: host.down });
+    }
+    this.changed.clear();
+    return out;
+  }
+
+  /** The sweep is interrupted: forget the URLs not started; those waiting between requests are abandoned. */
+  dropQueued(): void {
+    this.stopping = true;
+    for (const host of this.hosts.values()) {
+      this.open -= host.jobs.length - host.jobsHead;
+      host.jobs.length = 0;
+      host.jobsHead = 0;
+      for (const resume of host.resumes.splice(0)) resume(false);
+      if (host.timer) clearTimeout(host.timer);
+      host.timer = null;
+    }
+  }
+
+  private host(name: string): Host {
+    let host = this.hosts.get(name);
+    if (!host) {
+      host = new Host(name, this.policy);
+      this.hosts.set(name, host);
+    }
+    return host;
+  }
+
+  private list(host: Host): void {
+    this.idleHosts.delete(host);
+    if (host.listed) return;
+    host.listed = true;
+    this.ready.push(host);
   }
 
   private pump(): void {
-    while (this.active < this.concurrency && this.head < this.queue.length) {
-      const job = this.queue[this.head++]!;
-      const host = this.hostState(job.host);
-      if (host.active >= this.perHost) {
-        host.waiting.push(job);
-        this.waiting++;
-      } else this.start(job, host);
+    while (this.active < this.concurrency && this.readyHead < this.ready.length) {
+      const host = this.ready[this.readyHead++]!;
+      host.listed = false;
+      if (host.waiting === 0) continue;
+      const now = performance.now();
+      const wait = host.wait(now);
+      if (wait === Infinity) continue; // its window is full: a request of its own that ends lists it again
+      if (wait > 0) {
+        this.wake(host, wait);
+        continue;
+      }
+      const paced = this.pace?.tryTake() ?? 0;
+      if (paced > 0) {
+        // Back to the head of the line, and everyone waits for the sweep's next slot.
+        this.ready[--this.readyHead] = host;
+        host.listed = true;
+        this.paceTimer ??= setTimeout(() => {
+          this.paceTimer = null;
+          this.pump();
+        }, Math.ceil(paced));
+        break;
+      }
+      this.grant(host, now);
+      const resume = host.resumes.shift();
+      if (resume) resume(true);
+      else this.startJob(host);
+      if (host.waiting > 0) this.list(host);
     }
-    if (this.head === this.queue.length) {
-      this.queue.length = 0;
-      this.head = 0;
-    } else if (this.head > 4096) {
-      this.queue.splice(0, this.head);
-      this.head = 0;
+    if (this.readyHead === this.ready.length) {
+      this.ready.length = 0;
+      this.readyHead = 0;
+    } else if (this.readyHead > 1024) {
+      this.ready = this.ready.slice(this.readyHead);
+      this.readyHead = 0;
     }
   }
 
-  private hostState(name: string): HostState {
-    let state = this.hosts.get(name);
-    if (!state) {
-      state = { active: 0, waiting: [] };
-      this.hosts.set(name, state);
-    }
-    return state;
-  }
-
-  private start(job: Job, host: HostState): void {
+  private grant(host: Host, now: number): void {
+    this.idleHosts.delete(host);
     this.active++;
-    host.active++;
-    this.run(job).then(
-      (row) => this.finished(job, host, row),
+    host.start(now);
+  }
+
+  private startJob(host: Host): void {
+    const job = host.jobs[host.jobsHead++]!;
+    if (host.jobsHead === host.jobs.length) {
+      host.jobs.length = 0;
+      host.jobsHead = 0;
+    }
+    this.run(job, host).then(
+      (row) => this.ended(row),
       // checkUrl turns every failure into a row; reaching here is a bug, reported on the row rather than lost.
-      (err: Error) => this.finished(job, host, bugRow(job, err)),
+      (err: unknown) => this.ended(internalErrorRow(job, err)),
     );
   }
 
-  private finished(job: Job, host: HostState, row: ResultRow): void {
-    this.active--;
-    host.active--;
-    // The next job takes the slot before the result is handed on: handing it on may flush and ask
-    // whether the worker is idle, which it is not while this host still has jobs waiting.
-    const next = host.waiting.shift();
-    if (next) {
-      this.waiting--;
-      this.start(next, host);
-    } else if (host.active === 0) this.hosts.delete(job.host);
-    this.onResult(row);
-    this.pump();
+  private ended(row: ResultRow | null): void {
+    this.open--;
+    if (row) this.onResult(row);
   }
-}
 
-function bugRow(job: Job, err: Error): ResultRow {
-  return {
-    line: job.line, url: job.text, host: job.host, outcome: 'protocol_error', status: null,
-    error_code: 'URLSWEEP_INTERNAL', error_message: String(err?.stack ?? err).slice(0, 500), final_url: job.target,
-    redirects: 0, method: null, attempts: 0, remote_ip: null, content_type: null, content_length: null,
-    elapsed_ms: null, checked_at: Date.now(), hops: null,
-  };
+  /** The host may go again in `ms`: a timer lists it then (its standing may have changed: a pause ended). */
+  private wake(host: Host, ms: number): void {
+    if (host.timer) clearTimeout(host.timer);
+    host.timer = setTimeout(() => {
+      host.timer = null;
+      this.note(host, performance.now());
+      this.list(host);
+      this.pump();
+      this.settle(host);
+    }, Math.ceil(ms));
+  }
+
+  /** The host just went down: its waiting URLs are answered at once, those between requests end with what they had. */
+  private turnAway(host: Host): void {
+    const down = host.down!;
+    for (let i = host.jobsHead; i < host.jobs.length; i++) {
+      this.open--;
+      this.onResult(hostDownRow(host.jobs[i]!, down));
+    }
+    host.jobs.length = 0;
+    host.jobsHead = 0;
+    for (const resume of host.resumes.splice(0)) resume(false);
+  }
+
+  /** Records what the coordinator should hear about the host, and keeps the count of hosts backing off. */
+  private note(host: Host, now: number): void {
+    if (host.parallel(now) !== host.reported || (host.down !== null) !== host.reportedDown) {
+      this.changed.add(host);
+      this.onChange();
+    }
+    const slowed = host.slowed(now);
+    if (slowed !== host.slowedCounted) {
+      host.slowedCounted = slowed;
+      this.slowedHosts += slowed ? 1 : -1;
+    }
+  }
+
+  /** An idle host is kept for what it learnt, within a bound; the least recently used is forgotten first. */
+  private settle(host: Host): void {
+    if (!host.idle || host.timer) return;
+    this.idleHosts.delete(host);
+    this.idleHosts.add(host);
+    if (this.idleHosts.size <= IDLE_HOSTS_KEPT) return;
+    const oldest = this.idleHosts.values().next().value!;
+    this.idleHosts.delete(oldest);
+    this.hosts.delete(oldest.name);
+    if (oldest.slowedCounted) this.slowedHosts--;
+  }
 }

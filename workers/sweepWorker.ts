@@ -7,16 +7,24 @@ import { ConnectionPools } from './connectionPools.js';
 import { checkUrl, type CheckContext } from './checkUrl.js';
 import { HostResolver } from './resolver.js';
 import { Scheduler } from './scheduler.js';
+import { SharedPace } from './pace.js';
 
 /** Results are sent once per event-loop turn (so they batch under load and wait little when idle), or sooner at this many. */
 const FLUSH_ROWS = 512;
 
-export default async function sweepWorker({ port, config }: WorkerTask): Promise<void> {
+export default async function sweepWorker({ port, config, pace }: WorkerTask): Promise<void> {
   const resolver = new HostResolver({ servers: config.resolvers });
   const pools = new ConnectionPools(config, resolver);
-  const ctx: CheckContext = { pools, resolver, config, headers: { 'user-agent': config.userAgent, ...config.headers } };
-  const scheduler: Scheduler = new Scheduler(config.concurrency, config.perHost, (job) => checkUrl(job, ctx), (row) => outbox.add(row));
-  const outbox = new Outbox(port, () => scheduler.inFlight);
+  const scheduler: Scheduler = new Scheduler(
+    config.concurrency,
+    { perHost: config.perHost, rate: config.hostRate, hostErrors: config.hostErrors, pauseCapMs: config.retryAfterCapMs },
+    pace && config.rate ? new SharedPace(pace, config.rate) : null,
+    (job, first) => checkUrl(job, first, ctx),
+    (row) => outbox.add(row),
+    () => outbox.poke(),
+  );
+  const ctx: CheckContext = { pools, resolver, config, headers: { 'user-agent': config.userAgent, ...config.headers }, scheduler };
+  const outbox = new Outbox(port, scheduler);
 
   const crashForTest = testCrashHook();
   await new Promise<void>((resolve) => {
@@ -49,20 +57,27 @@ class Outbox {
 
   constructor(
     private readonly port: MessagePort,
-    private readonly active: () => number,
+    private readonly scheduler: Scheduler,
   ) {}
 
   add(row: ResultRow): void {
     this.rows.push(row);
     if (this.rows.length >= FLUSH_ROWS) this.flush();
-    else this.scheduled ??= setImmediate(() => this.flush());
+    else this.poke();
+  }
+
+  /** Something to send (a row, or a host's changed standing): on this event-loop turn's way out. */
+  poke(): void {
+    this.scheduled ??= setImmediate(() => this.flush());
   }
 
   flush(): void {
     if (this.scheduled) clearImmediate(this.scheduled);
     this.scheduled = null;
-    if (this.rows.length > 0) {
-      this.port.postMessage({ type: 'results', rows: this.rows, active: this.active() } satisfies FromWorker);
+    const hosts = this.scheduler.reports();
+    if (this.rows.length > 0 || hosts) {
+      const msg: FromWorker = { type: 'results', rows: this.rows, active: this.scheduler.inFlight, slowed: this.scheduler.slowed, hosts };
+      this.port.postMessage(msg);
       this.rows = [];
     }
     this.afterFlush();

@@ -29,15 +29,26 @@ function noticeLine(out: NodeJS.WritableStream): SweepListener['notice'] {
 }
 
 function resumeNote(out: NodeJS.WritableStream): SweepListener['start'] {
-  return ({ resumedFrom, earlierRows, changedOptions }) => {
-    if (earlierRows === 0 && resumedFrom === 0) return;
-    out.write(`Resuming: ${count(earlierRows)} lines already recorded (checkpoint at line ${count(resumedFrom)}).\n`);
+  return ({ resumedFrom, earlierRows, changedOptions, parked, redo }) => {
+    if (redo !== null) {
+      out.write(`Second pass: ${count(redo)} rows are swept again; the rows they replace are kept in results_history.\n`);
+    } else {
+      if (earlierRows === 0 && resumedFrom === 0 && parked === 0) return;
+      out.write(`Resuming: ${count(earlierRows)} lines already recorded (checkpoint at line ${count(resumedFrom)}).\n`);
+      if (parked > 0) out.write(`${count(parked)} URLs parked by the last run, waiting for their hosts, are taken back first.\n`);
+    }
     if (changedOptions.length > 0) out.write(`Options changed since the last run, applied to the lines left: ${changedOptions.join('; ')}\n`);
   };
 }
 
 function describe(s: ProgressSnapshot): string {
-  return `${count(s.recorded + s.earlier)} done | ${count(s.rate)}/s | in flight ${count(s.inFlight)} | failures ${count(s.failures)}`;
+  const h = s.hosts;
+  const hosts = [h.slowed > 0 ? `${count(h.slowed)} backing off` : '', h.down > 0 ? `${count(h.down)} down` : ''].filter(Boolean).join(', ');
+  return (
+    `${count(s.recorded + s.earlier)} done | ${count(s.rate)}/s | in flight ${count(s.inFlight)} | ` +
+    `hosts ${count(h.active)}${hosts ? ` (${hosts})` : ''}${s.parked > 0 ? ` | parked ${count(s.parked)}` : ''} | ` +
+    `failures ${count(s.failures)}${s.notTried > 0 ? ` (${count(s.notTried)} not tried)` : ''}`
+  );
 }
 
 function barReporter(out: NodeJS.WriteStream): Reporter {

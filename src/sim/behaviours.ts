@@ -18,6 +18,7 @@ export const BEHAVIOURS = {
   badgateway: '502 always',
   flaky: '503 for the first two requests per host+path, then 200',
   ratelimit: '429 with Retry-After: 1 for the first request per host+path, then 200',
+  throttle: 'allows 5 requests/s per host name (a token bucket holding 5); beyond that 429 with Retry-After: 1 (?delay=<ms> delays every answer)',
   slow: '200 after 1500 ms (?delay=<ms> overrides)',
   jitter: '200 after a uniformly random 0-3000 ms',
   hang: 'accepts the request and never answers',

@@ -14,7 +14,16 @@ export interface WebServers {
   requests(): Record<string, number>; // keyed by `${method} ${behaviour}`
   peakConcurrency(): Record<string, number>; // most requests in flight at once, per host name
   peakConnections(): number; // most connections open at once, both servers together
+  arrivals(host: string): Arrival[]; // the latest requests to one host name, oldest first
+  answers(): Record<string, number>; // keyed by `${behaviour} ${status}`
   close(): Promise<void>;
+}
+
+/** One request as the server saw it: when (ms on this process's monotonic clock), its path, what it answered. */
+export interface Arrival {
+  at: number;
+  path: string;
+  status: number;
 }
 
 const OK_BODY = 'ok\n';
@@ -23,6 +32,8 @@ const CHUNK = Buffer.alloc(1000, 'chunked\n');
 const SLOW_MS = 1500;
 const JITTER_MS = 3000;
 const CONTEXT_CACHE = 5000; // SNI contexts kept; more hosts than this just get re-minted
+const THROTTLE_RATE = 5; // requests per second a throttle host allows, and the burst its bucket holds
+const ARRIVALS_KEPT = 10_000; // per host: enough for any test, bounded for long benchmark runs
 
 type Req = http.IncomingMessage;
 type Res = http.ServerResponse;
@@ -41,9 +52,24 @@ function peerKey(socket: Socket): string {
 
 function createHandler(rawSockets: Map<string, Socket>) {
   const counts = new Map<string, number>();
+  const statuses = new Map<string, number>();
   const active = new Map<string, number>(); // requests in flight per host, to check clients' per-host limits
   const peaks = new Map<string, number>();
   const seen = new Map<string, number>(); // requests per host+path, for flaky and ratelimit
+  const buckets = new Map<string, { tokens: number; at: number }>(); // per throttle host
+  const arrivals = new Map<string, Arrival[]>();
+
+  /** Takes a token from a throttle host's bucket, refilled at THROTTLE_RATE per second. */
+  function allowed(host: string): boolean {
+    const now = performance.now();
+    const bucket = buckets.get(host) ?? { tokens: THROTTLE_RATE, at: now };
+    bucket.tokens = Math.min(THROTTLE_RATE, bucket.tokens + ((now - bucket.at) * THROTTLE_RATE) / 1000);
+    bucket.at = now;
+    buckets.set(host, bucket);
+    if (bucket.tokens < 1) return false;
+    bucket.tokens--;
+    return true;
+  }
 
   // Why: a TLS socket's handle is not TCP, so the RST must go through the raw socket below it.
   function reset(socket: Socket): void {
@@ -69,6 +95,16 @@ function createHandler(rawSockets: Map<string, Socket>) {
     const now = (active.get(name) ?? 0) + 1;
     active.set(name, now);
     if (now > (peaks.get(name) ?? 0)) peaks.set(name, now);
+    const arrival: Arrival = { at: performance.now(), path: req.url ?? '/', status: 0 };
+    let log = arrivals.get(name);
+    if (!log) arrivals.set(name, (log = []));
+    log.push(arrival);
+    if (log.length > ARRIVALS_KEPT) log.splice(0, log.length - ARRIVALS_KEPT);
+    res.on('finish', () => {
+      arrival.status = res.statusCode;
+      const answer = `${behaviour} ${res.statusCode}`;
+      statuses.set(answer, (statuses.get(answer) ?? 0) + 1);
+    });
     res.on('close', () => {
       const left = (active.get(name) ?? 1) - 1;
       if (left === 0) active.delete(name);
@@ -124,10 +160,12 @@ function createHandler(rawSockets: Map<string, Socket>) {
         return visits() <= 2 ? send(res, 503) : ok(res);
       case 'ratelimit':
         return visits() === 1 ? send(res, 429, undefined, { 'retry-after': '1' }) : ok(res);
-      case 'slow': {
-        const delay = Number.parseInt(url.searchParams.get('delay') ?? '', 10);
-        return later(res, Number.isFinite(delay) && delay >= 0 ? delay : SLOW_MS, () => ok(res));
-      }
+      case 'slow':
+        return later(res, delayOf(url, SLOW_MS), () => ok(res));
+      case 'throttle':
+        // The bucket decides on arrival, as a real rate limiter in front of the site would.
+        if (!allowed(name)) return later(res, delayOf(url, 0), () => send(res, 429, undefined, { 'retry-after': '1' }));
+        return later(res, delayOf(url, 0), () => ok(res));
       case 'jitter':
         return later(res, Math.random() * JITTER_MS, () => ok(res));
       case 'hang':
@@ -152,7 +190,19 @@ function createHandler(rawSockets: Map<string, Socket>) {
     }
   }
 
-  return { handle, requests: () => Object.fromEntries(counts), peakConcurrency: () => Object.fromEntries(peaks) };
+  return {
+    handle,
+    requests: () => Object.fromEntries(counts),
+    peakConcurrency: () => Object.fromEntries(peaks),
+    arrivals: (host: string) => [...(arrivals.get(host.toLowerCase()) ?? [])],
+    answers: () => Object.fromEntries(statuses),
+  };
+}
+
+/** `?delay=<ms>` when given and valid, else the behaviour's own. */
+function delayOf(url: URL, fallback: number): number {
+  const delay = Number.parseInt(url.searchParams.get('delay') ?? '', 10);
+  return Number.isFinite(delay) && delay >= 0 ? delay : fallback;
 }
 
 function listen(server: http.Server, host: string, port: number): Promise<number> {
@@ -182,7 +232,7 @@ export async function startWebServers(
 ): Promise<WebServers> {
   const host = options.host ?? '127.0.0.1';
   const rawSockets = new Map<string, Socket>();
-  const { handle, requests, peakConcurrency } = createHandler(rawSockets);
+  const { handle, requests, peakConcurrency, arrivals, answers } = createHandler(rawSockets);
 
   const mint = createLeafMinter(certs.ca.cert, certs.ca.key, certs.testLeaf.key);
   const defaultContext = tls.createSecureContext(certs.testLeaf);
@@ -247,6 +297,8 @@ export async function startWebServers(
     requests,
     peakConcurrency,
     peakConnections: () => peakOpen,
+    arrivals,
+    answers,
     close: async () => {
       await Promise.all([closeServer(httpServer), closeServer(httpsServer)]);
     },

@@ -2,3 +2,4 @@
 export { startSimInternet, type SimInternet, type SimInternetOptions } from './internet.js';
 export { BEHAVIOURS, BEHAVIOUR_NAMES, behaviourOf, type Behaviour } from './behaviours.js';
 export { startBlackhole, type Blackhole } from './blackhole.js';
+export type { Arrival } from './httpServer.js';

@@ -3,7 +3,7 @@
 import { startBlackhole, type Blackhole } from './blackhole.js';
 import { makeCerts } from './certs.js';
 import { startDnsServer } from './dnsServer.js';
-import { startWebServers } from './httpServer.js';
+import { startWebServers, type Arrival } from './httpServer.js';
 
 export interface SimInternetOptions {
   httpPort?: number;
@@ -25,6 +25,8 @@ export interface SimInternet {
   requests(): Record<string, number>; // keyed by `${method} ${behaviour}`
   peakConcurrency(): Record<string, number>; // most requests in flight at once, per host name
   peakConnections(): number; // most connections open at once
+  arrivals(host: string): Arrival[]; // the latest requests to one host name (times, paths, statuses), oldest first
+  answers(): Record<string, number>; // responses sent, keyed by `${behaviour} ${status}`
   url(host: string, path?: string, scheme?: 'http' | 'https'): string;
   close(): Promise<void>;
 }
@@ -62,6 +64,8 @@ export async function startSimInternet(options: SimInternetOptions = {}): Promis
       requests: web.requests,
       peakConcurrency: web.peakConcurrency,
       peakConnections: web.peakConnections,
+      arrivals: web.arrivals,
+      answers: web.answers,
       url: (host, path = '/', scheme = 'http') =>
         `${scheme}://${host}:${scheme === 'https' ? web.httpsPort : web.httpPort}${path.startsWith('/') ? path : '/' + path}`,
       close: closeAll,

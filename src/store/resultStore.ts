@@ -26,26 +26,46 @@ export interface PreviousSweep {
   hostname: string | null;
   /** Rows recorded so far. */
   rows: number;
+  /** Some run of this sweep finished: its input has been read to the end. */
+  finishedBefore: boolean;
 }
 
 export class StoreError extends Error {}
 
-/** Rows per INSERT: one statement call per 64 rows costs far less than 64 calls (16 columns, 1024 values). */
+/** Rows per INSERT: one statement call per 64 rows costs far less than 64 calls (17 columns, 1088 values). */
 const ROWS_PER_STATEMENT = 64;
 
+/** The columns of `results` in insert order; `results_history` holds the same ones. */
+const RESULT_COLUMNS = `line, url, host, outcome, status, error_code, error_message, final_url,
+    redirects, method, attempts, remote_ip, content_type, content_length, elapsed_ms, checked_at, throttled`;
+
 function insertSql(rows: number): string {
-  const one = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
-  return `INSERT OR REPLACE INTO results (line, url, host, outcome, status, error_code, error_message, final_url,
-    redirects, method, attempts, remote_ip, content_type, content_length, elapsed_ms, checked_at)
-    VALUES ${Array(rows).fill(one).join(', ')}`;
+  const one = `(${Array(17).fill('?').join(', ')})`;
+  return `INSERT OR REPLACE INTO results (${RESULT_COLUMNS}) VALUES ${Array(rows).fill(one).join(', ')}`;
 }
 
 function pushValues(values: unknown[], r: ResultRow): unknown[] {
   values.push(
     r.line, r.url, r.host, r.outcome, r.status, r.error_code, r.error_message, r.final_url,
-    r.redirects, r.method, r.attempts, r.remote_ip, r.content_type, r.content_length, r.elapsed_ms, r.checked_at,
+    r.redirects, r.method, r.attempts, r.remote_ip, r.content_type, r.content_length, r.elapsed_ms, r.checked_at, r.throttled,
   );
   return values;
+}
+
+/** A URL parked in `pending`: its place in the parking order, its line, host and text. */
+export interface Parked {
+  seq: number;
+  line: number;
+  host: string;
+  url: string;
+}
+
+/** One transaction's worth: URLs parked, results recorded, parked URLs whose results these are, and the checkpoint. */
+interface Batch {
+  parked: Parked[];
+  rows: ResultRow[];
+  unparked: number[];
+  checkpoint: Checkpoint | null;
 }
 
 export class ResultStore {
@@ -55,7 +75,9 @@ export class ResultStore {
   private readonly insertResults: Database.Statement;
   private readonly insertHop: Database.Statement;
   private readonly updateCheckpoint: Database.Statement;
-  private readonly writeBatchTx: (rows: ResultRow[], checkpoint: Checkpoint | null) => void;
+  private readonly insertParked: Database.Statement;
+  private readonly deleteParked: Database.Statement;
+  private readonly writeBatchTx: (batch: Batch) => void;
 
   constructor(readonly path: string) {
     if (!existsSync(dirname(path))) throw new StoreError(`database ${path} cannot be opened: folder ${dirname(path)} does not exist`);
@@ -95,7 +117,11 @@ export class ResultStore {
     this.updateCheckpoint = this.db.prepare(
       'UPDATE runs SET checkpoint_line = ?, checkpoint_input = ?, checkpoint_offset = ? WHERE id = ?',
     );
-    this.writeBatchTx = this.db.transaction((rows: ResultRow[], checkpoint: Checkpoint | null) => {
+    this.insertParked = this.db.prepare('INSERT INTO pending (seq, line, host, url) VALUES (?, ?, ?, ?)');
+    this.deleteParked = this.db.prepare('DELETE FROM pending WHERE line = ?');
+    this.writeBatchTx = this.db.transaction(({ parked, rows, unparked, checkpoint }: Batch) => {
+      // Parked first: a URL parked and answered within one batch is then inserted and deleted again.
+      for (const p of parked) this.insertParked.run(p.seq, p.line, p.host, p.url);
       let i = 0;
       for (; i + ROWS_PER_STATEMENT <= rows.length; i += ROWS_PER_STATEMENT) {
         const values: unknown[] = [];
@@ -106,6 +132,7 @@ export class ResultStore {
       for (const r of rows) {
         if (r.hops) r.hops.forEach((h, n) => this.insertHop.run(r.line, n + 1, h.url, h.status, h.location));
       }
+      for (const line of unparked) this.deleteParked.run(line);
       if (checkpoint) this.updateCheckpoint.run(checkpoint.line, checkpoint.input, checkpoint.offset, this.runId);
     });
   }
@@ -138,6 +165,7 @@ export class ResultStore {
       | undefined;
     if (!run) return null;
     const rows = this.db.prepare('SELECT count(*) AS n FROM results').get() as { n: number };
+    const finished = this.db.prepare(`SELECT count(*) FROM runs WHERE state = 'finished'`).pluck().get() as number;
     return {
       state: run.state,
       inputs: JSON.parse(run.inputs) as InputIdentity[],
@@ -146,18 +174,82 @@ export class ResultStore {
       pid: run.pid,
       hostname: run.hostname,
       rows: rows.n,
+      finishedBefore: finished > 0,
     };
   }
 
-  /** Lines above the checkpoint that already have a row: a resumed sweep skips them. */
-  linesAbove(line: number): Set<number> {
-    const rows = this.db.prepare('SELECT line FROM results WHERE line > ?').pluck().all(line) as number[];
-    return new Set(rows);
+  /** Lines from `from` to `to` that have a row or are parked, in order: a resumed sweep does not read them again. */
+  linesDone(from: number, to: number): number[] {
+    return this.db
+      .prepare('SELECT line FROM results WHERE line BETWEEN @from AND @to UNION ALL SELECT line FROM pending WHERE line BETWEEN @from AND @to ORDER BY line')
+      .pluck()
+      .all({ from, to }) as number[];
+  }
+
+  /** The highest line with a row or parked; 0 when there is none. */
+  lastLineDone(): number {
+    return this.db.prepare('SELECT max(coalesce((SELECT max(line) FROM results), 0), coalesce((SELECT max(line) FROM pending), 0))').pluck().get() as number;
+  }
+
+  /** The next free place in the parking order. */
+  nextParkingSeq(): number {
+    return (this.db.prepare('SELECT coalesce(max(seq), 0) + 1 FROM pending').pluck().get() as number);
+  }
+
+  /** URLs parked for one host after place `afterSeq`, in order, at most `limit`. */
+  parked(host: string, afterSeq: number, limit: number): Parked[] {
+    return this.db.prepare('SELECT seq, line, host, url FROM pending WHERE host = ? AND seq > ? ORDER BY seq LIMIT ?').all(host, afterSeq, limit) as Parked[];
+  }
+
+  /** Hosts with parked URLs after host `after` (in name order): how many each, and the first one's place. */
+  parkedHosts(after: string, limit: number): Array<{ host: string; urls: number; first: number }> {
+    return this.db
+      .prepare('SELECT host, count(*) AS urls, min(seq) AS first FROM pending WHERE host > ? GROUP BY host ORDER BY host LIMIT ?')
+      .all(after, limit) as Array<{ host: string; urls: number; first: number }>;
+  }
+
+  parkedCount(): number {
+    return this.db.prepare('SELECT count(*) FROM pending').pluck().get() as number;
+  }
+
+  /**
+   * Sets up a second pass (`--redo`): the rows whose outcome, error code or status is listed move to
+   * `results_history` (with their hops), and their lines are parked to be swept again. Returns how many.
+   */
+  redo(which: string[]): number {
+    const statuses = which.filter((w) => /^\d+$/.test(w)).map(Number);
+    const names = which.filter((w) => !/^\d+$/.test(w));
+    const marks = (n: number): string => (n === 0 ? 'NULL' : Array(n).fill('?').join(', '));
+    const match = `(outcome IN (${marks(names.length)}) OR error_code IN (${marks(names.length)}) OR status IN (${marks(statuses.length)}))
+      AND outcome <> 'invalid_url'`;
+    const args = [...names, ...names, ...statuses];
+    const runId = this.runId;
+    return this.db.transaction(() => {
+      const base = this.nextParkingSeq();
+      this.db
+        .prepare(
+          `INSERT INTO results_history (replaced_by, ${RESULT_COLUMNS}, hops)
+           SELECT ?, ${RESULT_COLUMNS.replace(/(\w+)/g, 'r.$1')},
+             CASE WHEN r.redirects > 0 THEN (SELECT json_group_array(json_object('hop', hop, 'url', url, 'status', status, 'location', location))
+              FROM (SELECT * FROM redirect_hops h WHERE h.line = r.line ORDER BY h.hop)) END
+           FROM results r WHERE ${match}`,
+        )
+        .run(runId, ...args);
+      const moved = this.db
+        .prepare(`INSERT INTO pending (seq, line, host, url) SELECT ? + row_number() OVER (ORDER BY line) - 1, line, host, url FROM results WHERE ${match}`)
+        .run(base, ...args).changes;
+      this.db.exec('DELETE FROM redirect_hops WHERE line IN (SELECT line FROM pending); DELETE FROM results WHERE line IN (SELECT line FROM pending);');
+      return moved;
+    })();
   }
 
   /** Discards the earlier sweep (`--fresh`). */
   clear(): void {
-    this.db.exec('DELETE FROM redirect_hops; DELETE FROM results; DELETE FROM runs;');
+    this.db.exec('DELETE FROM redirect_hops; DELETE FROM results; DELETE FROM pending; DELETE FROM results_history; DELETE FROM runs;');
+  }
+
+  get currentRun(): number {
+    return this.runId;
   }
 
   beginRun(inputs: InputIdentity[], options: object, version: string, from: Checkpoint): void {
@@ -176,10 +268,13 @@ export class ResultStore {
     return this.db.transaction(fn).immediate();
   }
 
-  /** One transaction: the rows and the checkpoint they complete. */
-  write(rows: ResultRow[], checkpoint: Checkpoint | null): void {
+  /**
+   * One transaction: URLs parked, the rows, the parked URLs those rows answer (their parking places go),
+   * and the checkpoint they complete.
+   */
+  write(rows: ResultRow[], checkpoint: Checkpoint | null, parked: Parked[] = [], unparked: number[] = []): void {
     try {
-      this.writeBatchTx(rows, checkpoint);
+      this.writeBatchTx({ rows, checkpoint, parked, unparked });
     } catch (err) {
       throw asStoreError(err, this.path);
     }

@@ -1,7 +1,7 @@
 // The database layout: one database file holds one sweep. Column names are the user-facing contract.
 
 /** Bumped whenever the layout changes; kept in SQLite's `PRAGMA user_version`. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** The few statements a migration needs; what each step looks at before it changes anything. */
 export interface MigrationDb {
@@ -19,6 +19,11 @@ export const MIGRATIONS: Record<number, (db: MigrationDb) => void> = {
     const columns = db.columns('runs');
     if (columns.length > 0 && !columns.includes('pid')) db.exec('ALTER TABLE runs ADD COLUMN pid INTEGER');
     if (columns.length > 0 && !columns.includes('hostname')) db.exec('ALTER TABLE runs ADD COLUMN hostname TEXT');
+  },
+  2: (db) => {
+    // Push-back per URL, for the hosts that rate-limited; pending and results_history come with SCHEMA_SQL.
+    const columns = db.columns('results');
+    if (columns.length > 0 && !columns.includes('throttled')) db.exec('ALTER TABLE results ADD COLUMN throttled INTEGER NOT NULL DEFAULT 0');
   },
 };
 
@@ -53,9 +58,45 @@ CREATE TABLE IF NOT EXISTS results (
   remote_ip      TEXT,
   content_type   TEXT,
   content_length INTEGER,              -- from the header, or the bytes read with GET
-  elapsed_ms     REAL,                 -- from the first request's start, redirects and retries included
-  checked_at     INTEGER NOT NULL      -- unix ms
+  elapsed_ms     REAL,                 -- time worked on, from the first request's start (waits for the host's turn excluded)
+  checked_at     INTEGER NOT NULL,     -- unix ms
+  throttled      INTEGER NOT NULL DEFAULT 0 -- 429 and 503 answers drawn on the way (the host pushing back)
 );
+
+-- URLs read but not yet swept because their host could not take them then (the frontier's overflow), or
+-- waiting long enough that the checkpoint should not wait for them: part of the committed state, so a
+-- resumed sweep takes them back. A row leaves in the transaction that records its line's result.
+CREATE TABLE IF NOT EXISTS pending (
+  seq   INTEGER PRIMARY KEY,           -- order of parking: a host's URLs are taken back in this order
+  line  INTEGER NOT NULL UNIQUE,       -- the input line
+  host  TEXT NOT NULL,
+  url   TEXT NOT NULL                  -- the line as written (trimmed); parsed again when taken back
+);
+CREATE INDEX IF NOT EXISTS pending_host ON pending(host, seq);
+
+-- Rows replaced by a later pass (--redo), as they were, with the run that replaced them.
+CREATE TABLE IF NOT EXISTS results_history (
+  replaced_by    INTEGER NOT NULL,     -- runs.id of the run that swept the line again
+  line           INTEGER NOT NULL,
+  url            TEXT NOT NULL,
+  host           TEXT,
+  outcome        TEXT NOT NULL,
+  status         INTEGER,
+  error_code     TEXT,
+  error_message  TEXT,
+  final_url      TEXT,
+  redirects      INTEGER NOT NULL,
+  method         TEXT,
+  attempts       INTEGER NOT NULL,
+  remote_ip      TEXT,
+  content_type   TEXT,
+  content_length INTEGER,
+  elapsed_ms     REAL,
+  checked_at     INTEGER NOT NULL,
+  throttled      INTEGER NOT NULL,
+  hops           TEXT,                 -- JSON array of its redirect_hops rows, or NULL
+  PRIMARY KEY (line, replaced_by)
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS redirect_hops (
   line     INTEGER NOT NULL,           -- results.line
@@ -111,4 +152,6 @@ CREATE INDEX IF NOT EXISTS results_outcome ON results(outcome);
 CREATE INDEX IF NOT EXISTS results_host ON results(host);
 CREATE INDEX IF NOT EXISTS results_status ON results(status);
 CREATE INDEX IF NOT EXISTS results_elapsed ON results(elapsed_ms);
+CREATE INDEX IF NOT EXISTS results_host_down ON results(host) WHERE error_code = 'URLSWEEP_HOST_DOWN';
+CREATE INDEX IF NOT EXISTS results_throttled ON results(host) WHERE throttled > 0;
 `;
