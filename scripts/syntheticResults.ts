@@ -3,6 +3,7 @@
 // line number, so a test can know the answer without reading the rows.
 import Database from 'better-sqlite3';
 import { ResultStore } from '../src/store/resultStore.js';
+import { Codes } from '../src/outcome.js';
 
 /** Share of lines per outcome, in thousandths, in the order `outcomeOf` assigns them. */
 export const SYNTHETIC_MIX = [
@@ -43,19 +44,25 @@ export function writeSyntheticResults(path: string, options: SyntheticOptions): 
   db.pragma('synchronous = OFF');
   db.exec(`
     WITH RECURSIVE seq(line) AS (SELECT 1 UNION ALL SELECT line + 1 FROM seq WHERE line < ${options.rows})
-    INSERT INTO results (line, url, host, outcome, status, error_code, elapsed_ms, checked_at, attempts)
+    INSERT INTO results (line, url, host, outcome, status, error_code, elapsed_ms, checked_at, attempts, throttled)
     SELECT line, url, host, outcome,
            CASE WHEN outcome <> 'response' THEN NULL WHEN ${DRAW} < 700 THEN 200 WHEN ${DRAW} < 780 THEN 404
                 WHEN ${DRAW} < 840 THEN 301 WHEN ${DRAW} < 880 THEN 500 ELSE 503 END,
+           CASE WHEN down THEN '${Codes.hostDown}' ELSE
            CASE outcome WHEN 'dns_error' THEN 'ENOTFOUND' WHEN 'connect_refused' THEN 'ECONNREFUSED'
                 WHEN 'timeout' THEN 'UND_ERR_HEADERS_TIMEOUT' WHEN 'connect_timeout' THEN 'UND_ERR_CONNECT_TIMEOUT'
-                WHEN 'tls_error' THEN 'CERT_HAS_EXPIRED' END,
+                WHEN 'tls_error' THEN 'CERT_HAS_EXPIRED' END END,
            -- log-uniform from 1 ms to ~8 s
            exp(((line * 40503) % 10000) / 10000.0 * 9),
            ${startedAt} + (line * 1000) / ${options.urlsPerSecond},
-           1
-    FROM (SELECT line, ${outcomeOf()} AS outcome, 'site-' || ${HOST} || '.example' AS host,
-                 'https://site-' || ${HOST} || '.example/page/' || line AS url FROM seq);
+           CASE WHEN down THEN 0 ELSE 1 + (${DRAW} % 3 = 0) END,
+           -- three lines in a thousand drew a 429 or 503 on the way
+           CASE WHEN (line * 48271) % 1000 < 3 THEN 1 + line % 2 ELSE 0 END
+    FROM (SELECT line, outcome, host, url,
+                 -- one host in 500 is down: its connect timeouts are URLs not tried
+                 outcome = 'connect_timeout' AND hostIndex % 500 = 0 AS down
+          FROM (SELECT line, ${outcomeOf()} AS outcome, ${HOST} AS hostIndex, 'site-' || ${HOST} || '.example' AS host,
+                       'https://site-' || ${HOST} || '.example/page/' || line AS url FROM seq));
     UPDATE runs SET state = 'finished', ended_at = ${startedAt} + (${options.rows} * 1000) / ${options.urlsPerSecond},
                     started_at = ${startedAt}, checkpoint_line = ${options.rows};
   `);

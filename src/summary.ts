@@ -2,6 +2,10 @@
 // rate of this run.
 import type { ResultStore } from './store/resultStore.js';
 import type { SweepStats } from './sweepStats.js';
+import { readHostStats, type HostStats } from './report/hostStats.js';
+
+/** Hosts named in each list of the summary (the report names ten). */
+const SUMMARY_HOSTS = 3;
 
 export interface SweepSummary {
   db: string;
@@ -23,6 +27,11 @@ export interface SweepSummary {
   elapsedMs: number;
   /** Rows recorded per second by this run. */
   rate: number;
+  /** The sweep's hosts, from the indexes built when it finished; null before (an interrupted run). */
+  hosts: HostStats | null;
+  /** This run's URLs not tried because their host was down, and the 429/503 answers it drew. */
+  notTried: number;
+  throttled: number;
 }
 
 export function summarize(
@@ -43,6 +52,7 @@ export function summarize(
     .all() as Array<{ class: string; n: number }>;
   for (const r of classes) byStatusClass[r.class] = r.n;
   const h = stats?.latency;
+  const indexed = store.indexed();
   return {
     db: store.path,
     alreadyComplete: end.alreadyComplete ?? false,
@@ -55,5 +65,8 @@ export function summarize(
     latency: { p50: h?.percentile(0.5) ?? null, p90: h?.percentile(0.9) ?? null, p99: h?.percentile(0.99) ?? null },
     elapsedMs,
     rate: elapsedMs > 0 && stats ? (stats.recorded * 1000) / elapsedMs : 0,
+    hosts: indexed ? readHostStats(store.db, SUMMARY_HOSTS) : null,
+    notTried: stats?.notTried ?? 0,
+    throttled: stats?.throttled ?? 0,
   };
 }

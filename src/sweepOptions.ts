@@ -88,7 +88,8 @@ export function engineConfig(o: SweepOptions): EngineConfig {
     headersTimeoutMs: o.headersTimeoutMs,
     bodyTimeoutMs: o.bodyTimeoutMs,
     retries: o.retries,
-    retryAfterCapMs: Math.min(60_000, o.timeoutMs),
+    // Waiting for a host's pause costs no deadline, so the cap does not depend on --timeout.
+    retryAfterCapMs: 60_000,
     maxRedirects: o.maxRedirects,
     insecure: o.insecure,
     caPem: o.caPem,

@@ -23,6 +23,9 @@ describe('urlsweep run', () => {
     assert.match(run.stdout, /Recorded \d+ results/);
     assert.match(run.stdout, /response\s+\d+/);
     assert.match(run.stdout, /latency\s+p50 .* p90 .* p99/);
+    assert.match(run.stdout, /^hosts\s+\d+ swept; \d+ down \(\d+ URLs not tried\); \d+ pushed back \(\d+ answers of 429\/503\)$/m);
+    assert.match(run.stdout, /^ {2}most requests {2}\S+ \d+/m);
+    assert.match(run.stdout, /^ {2}pushed back {4}.*ratelimit\.test \(1\)/m);
     assert.match(run.stdout, /urlsweep query .*sample\.db "SELECT \* FROM hosts/);
     const { rows } = readDb(db);
     const lines = readFileSync(SAMPLE, 'utf8').split('\n');
@@ -92,7 +95,7 @@ describe('usage errors', () => {
   test('--help lists the options and examples', async () => {
     const run = await urlsweep(['run', '--help']);
     assert.equal(run.code, 0);
-    for (const option of ['--db', '--concurrency', '--per-host', '--timeout', '--resolver', '--progress', 'Examples:']) {
+    for (const option of ['--db', '--concurrency', '--per-host', '--host-rate', '--rate', '--host-errors', '--redo', '--timeout', '--resolver', '--progress', 'Examples:']) {
       assert.ok(run.stdout.includes(option), `help mentions ${option}`);
     }
   });
@@ -101,6 +104,12 @@ describe('usage errors', () => {
     const bad = await urlsweep(['run', 'x.txt', '--timeout', 'soon']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /not a duration: "soon"/);
+    const rate = await urlsweep(['run', 'x.txt', '--host-rate', 'fast']);
+    assert.equal(rate.code, 2);
+    assert.match(rate.stderr, /not a rate: "fast" \(examples: 5\/s, 30\/m/);
+    const redo = await urlsweep(['run', 'x.txt', '--redo', 'time out']);
+    assert.equal(redo.code, 2);
+    assert.match(redo.stderr, /--redo wants outcomes/);
     const unknown = await urlsweep(['run', 'x.txt', '--bogus']);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /Unknown argument/);

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
+import Database from 'better-sqlite3';
 import { ResultStore } from '../src/store/resultStore.js';
 import { readReport, type ReportData } from '../src/report/reportData.js';
 import { SYNTHETIC_MIX, writeSyntheticResults } from '../scripts/syntheticResults.js';
@@ -70,7 +71,38 @@ describe('report figures', () => {
     assert.equal(r.failingHosts.length, 10);
     const worst = r.failingHosts[0]!;
     assert.ok(worst.failures >= r.failingHosts[9]!.failures && worst.failures <= worst.urls);
-    assert.ok(['ENOTFOUND', 'ECONNREFUSED', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'CERT_HAS_EXPIRED'].includes(worst.topError!));
+    assert.ok(['ENOTFOUND', 'ECONNREFUSED', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'CERT_HAS_EXPIRED', 'URLSWEEP_HOST_DOWN'].includes(worst.topError!));
+  });
+
+  test('the hosts section equals the same figures counted row by row, without the indexes', () => {
+    const db = new Database(large, { readonly: true });
+    try {
+      const h = r.hosts;
+      assert.equal(h.hosts, 50_000);
+      const all = <T>(sql: string): T[] => db.prepare(sql).all() as T[];
+      assert.deepEqual(
+        h.slowest,
+        all(`SELECT host, count(*) AS urls, avg(elapsed_ms) AS avgMs, max(elapsed_ms) AS maxMs FROM results NOT INDEXED
+             GROUP BY host HAVING urls >= 5 ORDER BY avgMs DESC, host LIMIT 10`),
+      );
+      assert.deepEqual(h.busiest, all(`SELECT host, count(*) AS urls, sum(attempts) AS requests FROM results NOT INDEXED GROUP BY host ORDER BY requests DESC, host LIMIT 10`));
+      const down = all<{ host: string; notTried: number; urls: number }>(
+        `SELECT host, sum(error_code = 'URLSWEEP_HOST_DOWN') AS notTried, count(*) AS urls FROM results NOT INDEXED
+         GROUP BY host HAVING notTried > 0 ORDER BY notTried DESC, host`,
+      );
+      assert.ok(down.length > 10, `${down.length} hosts down`);
+      assert.equal(h.down.hosts, down.length);
+      assert.equal(h.down.urls, down.reduce((n, d) => n + d.notTried, 0));
+      assert.deepEqual(h.down.top.map((d) => [d.host, d.notTried, d.tried, d.outcome]), down.slice(0, 10).map((d) => [d.host, d.notTried, d.urls - d.notTried, 'connect_timeout']));
+      const pushed = all<{ host: string; urls: number; answers: number }>(
+        `SELECT host, count(*) AS urls, sum(throttled) AS answers FROM results NOT INDEXED WHERE throttled > 0 GROUP BY host ORDER BY answers DESC, host`,
+      );
+      assert.equal(h.pushedBack.hosts, pushed.length);
+      assert.equal(h.pushedBack.answers, pushed.reduce((n, p) => n + p.answers, 0));
+      assert.deepEqual(h.pushedBack.top.map((p) => [p.host, p.urls, p.answers]), pushed.slice(0, 10).map((p) => [p.host, p.urls, p.answers]));
+    } finally {
+      db.close();
+    }
   });
 
   test('an empty database reports nothing, without failing', () => {
@@ -92,6 +124,8 @@ describe('report command', () => {
     assert.match(run.stdout, /latency\s+p50 \d/);
     assert.match(run.stdout, /rate\s+[▁▂▃▄▅▆▇█]{20,}/);
     assert.match(run.stdout, /hosts with most failures/);
+    assert.match(run.stdout, /hosts\s+50,000 swept; \d+ down, [\d,]+ URLs not tried; [\d,]+ pushed back with [\d,]+ answers of 429\/503/);
+    for (const table of ['slowest hosts', 'most requests', 'hosts down', 'hosts that pushed back']) assert.match(run.stdout, new RegExp(`^${table}`, 'm'));
   });
 
   test('terminal report of an empty database', async () => {
@@ -156,8 +190,8 @@ describe('HTML report in headless Chromium', { skip: !chromiumPath() && !process
     const page = await open(html, 'report-large.png');
     assert.deepEqual(page.errors, []);
     assert.deepEqual(page.requests, [], 'the page asked the network for something');
-    assert.equal(page.charts, '5');
-    assert.deepEqual(page.inked.map((c) => c.id), ['outcomes', 'status', 'latency', 'rate', 'hosts']);
+    assert.equal(page.charts, '9');
+    assert.deepEqual(page.inked.map((c) => c.id), ['outcomes', 'status', 'latency', 'rate', 'hosts', 'slowest', 'busiest', 'down', 'pushback']);
     // Axes and labels alone ink a few thousand pixels; bars and the filled rate line many more.
     for (const c of page.inked) assert.ok(c.inked > 10_000, `${c.id} drew only ${c.inked} pixels`);
   });
@@ -169,6 +203,6 @@ describe('HTML report in headless Chromium', { skip: !chromiumPath() && !process
     const page = await open(html, 'report-empty.png');
     assert.deepEqual(page.errors, []);
     assert.deepEqual(page.requests, []);
-    assert.equal(page.charts, '5');
+    assert.equal(page.charts, '9');
   });
 });

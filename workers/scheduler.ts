@@ -30,6 +30,7 @@ export class Scheduler {
   private open = 0;
   private stopping = false;
   private paceTimer: NodeJS.Timeout | null = null;
+  private pumpSoon: NodeJS.Immediate | null = null;
   private readonly changed = new Set<Host>();
   private slowedHosts = 0;
 
@@ -110,7 +111,12 @@ export class Scheduler {
     this.note(host, now);
     if (host.waiting > 0) this.list(host);
     this.settle(host);
-    this.pump();
+    // The freed slots are filled once the answers that came together have all been heard: when a host
+    // answers 200, 200, 429 at once, its pause is known before any new request goes out to it.
+    this.pumpSoon ??= setImmediate(() => {
+      this.pumpSoon = null;
+      this.pump();
+    });
   }
 
   /** What changed in hosts' standing since the last call, for the coordinator. */

@@ -1,8 +1,8 @@
 // The frontier: what stands between reading and requesting, so that no host sets the pace of the sweep.
 //
-// Each host has a lane. A lane may have up to QUOTA_PER_HOST × its share of --per-host URLs out at its
-// worker (enough to keep the host busy between two messages, few enough that one host never fills a
-// worker). A URL whose lane is full is parked in the database (`pending`) when its worker has spare
+// Each host has a lane. A lane may have a quota of URLs out at its worker: enough to keep the host busy
+// while the coordinator is away (QUOTA_PER_HOST × its share of --per-host, or what it answers in
+// QUOTA_SECONDS when that is more), few enough that one host never fills a worker. A URL whose lane is full is parked in the database (`pending`) when its worker has spare
 // capacity, and reading goes on to find other hosts; the lane takes its parked URLs back, in order, as
 // its own answers come in. When the worker is busy anyway (the URLs it holds can keep its --concurrency
 // going), the reader waits instead: parking then would only copy the list into the database.
@@ -20,8 +20,20 @@ import { parseLine } from '../input/parseLine.js';
 import type { CheckpointTracker } from '../checkpoint.js';
 import type { BatchWriter } from '../store/batchWriter.js';
 import type { Parked, ResultStore } from '../store/resultStore.js';
-import type { Sent, WorkerPool } from '../workerPool.js';
+import type { Sent } from '../workerPool.js';
 import { shardOf } from '../route.js';
+
+/** What the frontier needs of the workers (src/workerPool.ts): how many URLs each holds, and a way to send more. */
+export interface Workers {
+  /** URLs out at worker `shard`. */
+  outstanding(shard: number): number;
+  /** The URLs out at worker `shard`, oldest first. */
+  sentTo(shard: number): Iterable<Sent>;
+  isOut(line: number): boolean;
+  send(shard: number, job: Job, parked: boolean): void;
+  /** Sends what is queued for the workers now. */
+  flush(): void;
+}
 
 export interface FrontierConfig {
   threads: number;
@@ -37,8 +49,11 @@ export interface FrontierConfig {
   paced: boolean;
 }
 
-/** Per host, at most this many times its share of --per-host out at a worker. */
+/** A lane's quota: this many times its share of --per-host, or what it answers in QUOTA_SECONDS, at most half a window. */
 const QUOTA_PER_HOST = 2;
+const QUOTA_SECONDS = 0.25;
+/** A lane's answer rate is measured over stretches of at least this long. */
+const RATE_EVERY_MS = 250;
 /** URLs out at a worker longer than this are parked too, so the checkpoint need not wait for them. */
 const PARK_AFTER_MS = 10_000;
 /** Hosts with parked URLs, at most; past this the reader waits (each costs a little memory). */
@@ -66,6 +81,10 @@ interface Lane {
   onDisk: boolean;
   cursor: number;
   down: HostDown | null;
+  /** URLs it may have out per worker; answers counted since `since`, for its rate. */
+  quota: number;
+  answered: number;
+  since: number;
 }
 
 export interface FrontierStats {
@@ -84,19 +103,20 @@ export class Frontier {
   private readonly capacity: number[];
   /** Lanes with parked URLs whose worker had no room in its window: tried again when it has. */
   private readonly waitingForRoom = new Set<Lane>();
-  private readonly quota: number;
+  private readonly minQuota: number;
   private nextSeq: number;
   private parkedTotal = 0;
   private parkedHosts = 0;
   private activeHosts = 0;
   private downCount = 0;
   private wakeReader: (() => void) | null = null;
+  private sentParked = false;
   private sentAll: (() => void) | null = null;
   private readonly parkTimer: NodeJS.Timeout;
 
   constructor(
     private readonly config: FrontierConfig,
-    private readonly pool: WorkerPool,
+    private readonly pool: Workers,
     private readonly store: ResultStore,
     private readonly writer: BatchWriter,
     private readonly checkpoint: CheckpointTracker,
@@ -104,7 +124,7 @@ export class Frontier {
     private readonly record: (row: ResultRow) => void,
   ) {
     this.capacity = Array<number>(config.threads).fill(0);
-    this.quota = Math.max(4, QUOTA_PER_HOST * config.perHost);
+    this.minQuota = Math.max(4, QUOTA_PER_HOST * config.perHost);
     this.nextSeq = store.nextParkingSeq();
     this.parkTimer = setInterval(() => this.parkLongWaits(), 1000);
   }
@@ -147,6 +167,7 @@ export class Frontier {
     lane.onDisk = true;
     this.addParked(lane, urls);
     this.pump(lane);
+    this.flushUnparked();
     return null;
   }
 
@@ -170,9 +191,12 @@ export class Frontier {
       if (lane.out[slot]! <= lane.parallel) this.capacity[shard]!--;
       lane.out[slot]!--;
       if (--lane.outTotal === 0) this.activeHosts--;
+      lane.answered++;
       touched.add(lane);
     }
+    const now = performance.now();
     for (const lane of touched) {
+      this.measure(lane, now);
       this.pump(lane);
       this.settle(lane);
     }
@@ -181,7 +205,7 @@ export class Frontier {
       this.waitingForRoom.clear();
       for (const lane of waiting) this.pump(lane);
     }
-    this.pool.flush();
+    this.flushUnparked();
     this.wake();
   }
 
@@ -194,7 +218,7 @@ export class Frontier {
       this.setParallel(lane, shard, r.parallel);
       if (lane.down) this.pump(lane);
     }
-    this.pool.flush();
+    this.flushUnparked();
     this.wake();
   }
 
@@ -202,6 +226,11 @@ export class Frontier {
   failed(): void {
     this.wake();
     this.sentAll?.();
+  }
+
+  /** The sweep is stopping: a waiting reader goes on, to find that out. */
+  stopWaiting(): void {
+    this.wake();
   }
 
   close(): void {
@@ -224,6 +253,9 @@ export class Frontier {
         onDisk: false,
         cursor: 0,
         down: null,
+        quota: this.minQuota,
+        answered: 0,
+        since: performance.now(),
       };
       this.lanes.set(host, lane);
     }
@@ -234,11 +266,11 @@ export class Frontier {
   /** A worker where the lane may have one more URL out now, or -1. */
   private room(lane: Lane): number {
     if (lane.shard >= 0) {
-      return lane.out[0]! < this.quota && this.pool.outstanding(lane.shard) < this.config.window ? lane.shard : -1;
+      return lane.out[0]! < lane.quota && this.pool.outstanding(lane.shard) < this.config.window ? lane.shard : -1;
     }
     let best = -1;
     for (let s = 0; s < this.config.threads; s++) {
-      if (lane.out[s]! >= this.quota || this.pool.outstanding(s) >= this.config.window) continue;
+      if (lane.out[s]! >= lane.quota || this.pool.outstanding(s) >= this.config.window) continue;
       if (best < 0 || lane.out[s]! < lane.out[best]!) best = s;
     }
     return best;
@@ -248,7 +280,7 @@ export class Frontier {
   private windowFull(lane: Lane): boolean {
     if (lane.shard >= 0) return this.pool.outstanding(lane.shard) >= this.config.window;
     for (let s = 0; s < this.config.threads; s++) {
-      if (lane.out[s]! < this.quota && this.pool.outstanding(s) >= this.config.window) return true;
+      if (lane.out[s]! < lane.quota && this.pool.outstanding(s) >= this.config.window) return true;
     }
     return false;
   }
@@ -264,7 +296,15 @@ export class Frontier {
     return this.capacity[shard]! >= this.config.concurrency || this.pool.outstanding(shard) >= this.config.window;
   }
 
+  /** Parked URLs sent while handling a worker's message leave now; the reader's leave when it pauses. */
+  private flushUnparked(): void {
+    if (!this.sentParked) return;
+    this.sentParked = false;
+    this.pool.flush();
+  }
+
   private send(lane: Lane, shard: number, job: Job, parked: boolean): void {
+    if (parked) this.sentParked = true;
     const slot = lane.shard >= 0 ? 0 : shard;
     if (lane.out[slot]! < lane.parallel) this.capacity[shard]!++;
     lane.out[slot]!++;
@@ -281,6 +321,16 @@ export class Frontier {
       this.capacity[s]! += Math.min(out, parallel) - Math.min(out, lane.parallel);
     }
     lane.parallel = parallel;
+  }
+
+  /** A fast host gets a quota for what it answers in QUOTA_SECONDS: its worker then never runs dry while the coordinator writes. */
+  private measure(lane: Lane, now: number): void {
+    const elapsed = now - lane.since;
+    if (elapsed < RATE_EVERY_MS) return;
+    const perSecond = (lane.answered * 1000) / elapsed;
+    lane.quota = Math.min(this.config.window / 2, Math.max(this.minQuota, Math.ceil(perSecond * QUOTA_SECONDS)));
+    lane.answered = 0;
+    lane.since = now;
   }
 
   /** Parks a URL: written with the next transaction, and complete as far as the checkpoint goes. */
@@ -353,7 +403,7 @@ export class Frontier {
   private readBack(lane: Lane): void {
     // Rows parked in this batch are not in the database yet; write them first.
     if (this.writer.holdsParked(lane.host)) this.writer.flush();
-    const chunk = Math.max(this.quota, 64);
+    const chunk = Math.max(lane.quota, 64);
     const rows: Parked[] = this.store.parked(lane.host, lane.cursor, chunk);
     if (rows.length < chunk) lane.onDisk = false;
     for (const row of rows) {

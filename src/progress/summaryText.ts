@@ -1,5 +1,6 @@
 // The summary printed when a sweep ends: counts by outcome and status class, latency, rate.
 import type { SweepSummary } from '../summary.js';
+import type { HostStats } from '../report/hostStats.js';
 import { count, duration, millis } from './format.js';
 
 export function summaryText(s: SweepSummary): string {
@@ -23,11 +24,32 @@ export function summaryText(s: SweepSummary): string {
   if (s.latency.p50 !== null) {
     lines.push(`latency  p50 ${millis(s.latency.p50)}   p90 ${millis(s.latency.p90)}   p99 ${millis(s.latency.p99)}`);
   }
+  if (s.hosts) lines.push(...hostLines(s.hosts));
+  else if (s.notTried > 0 || s.throttled > 0) {
+    lines.push(`hosts    this run: ${count(s.notTried)} URLs not tried (host down), ${count(s.throttled)} answers of 429/503`);
+  }
   lines.push('');
   lines.push(`Results are in ${s.db}. Try:`);
   lines.push(`  urlsweep query ${s.db} "SELECT * FROM hosts ORDER BY failures DESC LIMIT 10"`);
   lines.push(`  urlsweep query ${s.db} "SELECT * FROM errors LIMIT 20"`);
   return lines.join('\n') + '\n';
+}
+
+/** The hosts section: totals on one line, then the few slowest, busiest, down and pushing back. */
+function hostLines(h: HostStats): string[] {
+  const out = [
+    '',
+    `hosts    ${count(h.hosts)} swept; ${count(h.down.hosts)} down (${count(h.down.urls)} URLs not tried); ` +
+      `${count(h.pushedBack.hosts)} pushed back (${count(h.pushedBack.answers)} answers of 429/503)`,
+  ];
+  const list = (label: string, items: string[]): void => {
+    if (items.length > 0) out.push(`  ${label.padEnd(14)} ${items.join(', ')}`);
+  };
+  list('slowest', h.slowest.map((x) => `${x.host} ${millis(x.avgMs)} avg`));
+  list('most requests', h.busiest.map((x) => `${x.host} ${count(x.requests)}`));
+  list('down', h.down.top.map((x) => `${x.host} (${x.outcome}, ${count(x.notTried)} not tried)`));
+  list('pushed back', h.pushedBack.top.map((x) => `${x.host} (${count(x.answers)})`));
+  return out;
 }
 
 function share(n: number, total: number): string {

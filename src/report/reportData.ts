@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { UsageError } from '../errors.js';
+import { readHostStats, type HostStats } from './hostStats.js';
 
 export interface Count<K> {
   key: K;
@@ -46,6 +47,8 @@ export interface ReportData {
   rate: { bucketMs: number; buckets: RateBucket[]; sampled: number };
   /** Hosts with the most failed URLs, most first. */
   failingHosts: { host: string; urls: number; failures: number; topError: string | null }[];
+  /** The slowest and busiest hosts, those found down and those that pushed back. */
+  hosts: HostStats;
   /** False while a sweep is unfinished: the report then scans the table instead of the indexes. */
   indexed: boolean;
 }
@@ -81,6 +84,7 @@ export function readReport(path: string): ReportData {
       latency: readLatency(db),
       rate: readRate(db, total),
       failingHosts: readFailingHosts(db, outcomes.map((o) => o.key).filter((o) => o !== 'response')),
+      hosts: readHostStats(db),
       indexed: (db.prepare(`SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'results_elapsed'`).pluck().get() as number) > 0,
     };
   } finally {

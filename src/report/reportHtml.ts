@@ -53,6 +53,10 @@ export function reportHtml(r: ReportData): string {
   <figure><figcaption>Time per URL</figcaption><div class="chart"><canvas id="latency" role="img" aria-label="Latency histogram"></canvas></div><p class="note" id="latency-note"></p></figure>
   <figure><figcaption>Throughput over time</figcaption><div class="chart"><canvas id="rate" role="img" aria-label="URLs recorded per second over time"></canvas></div><p class="note" id="rate-note"></p></figure>
   <figure><figcaption>Hosts with most failures</figcaption><div class="chart"><canvas id="hosts" role="img" aria-label="Hosts with the most failed URLs"></canvas></div></figure>
+  <figure><figcaption>Slowest hosts</figcaption><div class="chart"><canvas id="slowest" role="img" aria-label="Hosts with the longest average time per URL"></canvas></div><p class="note" id="slowest-note"></p></figure>
+  <figure><figcaption>Most requests</figcaption><div class="chart"><canvas id="busiest" role="img" aria-label="Hosts with the most requests"></canvas></div></figure>
+  <figure><figcaption>Hosts down</figcaption><div class="chart"><canvas id="down" role="img" aria-label="Hosts found down, with their URLs not tried"></canvas></div><p class="note" id="down-note"></p></figure>
+  <figure><figcaption>Hosts that pushed back (429, 503)</figcaption><div class="chart"><canvas id="pushback" role="img" aria-label="Hosts that answered 429 or 503"></canvas></div><p class="note" id="pushback-note"></p></figure>
 </div>
 <script id="report-data" type="application/json">${data}</script>
 <script>${scriptSafe(chartJsSource())}</script>
@@ -82,7 +86,8 @@ const PAGE_SCRIPT = String.raw`
     (last ? ' · ' + last.state + ' · started ' + new Date(r.runs[0].startedAt).toISOString().replace('T', ' ').slice(0, 16) + ' UTC' : '');
   const ok = r.outcomes.find((o) => o.key === 'response');
   const tiles = [['URLs', fmt(r.total)], ['Responses', fmt(ok ? ok.urls : 0)], ['Failures', fmt(r.total - (ok ? ok.urls : 0))],
-    ['p50', ms(r.latency.p50)], ['p90', ms(r.latency.p90)], ['p99', ms(r.latency.p99)]];
+    ['p50', ms(r.latency.p50)], ['p90', ms(r.latency.p90)], ['p99', ms(r.latency.p99)],
+    ['Hosts', fmt(r.hosts.hosts)], ['Hosts down', fmt(r.hosts.down.hosts)], ['Pushed back', fmt(r.hosts.pushedBack.hosts)]];
   for (const [label, value] of tiles) {
     const tile = document.createElement('div');
     tile.className = 'tile';
@@ -119,6 +124,24 @@ const PAGE_SCRIPT = String.raw`
     indexAxis: 'y',
     plugins: { tooltip: { callbacks: { afterLabel: (c) => 'of ' + fmt(r.failingHosts[c.dataIndex].urls) + ' URLs; mostly ' + r.failingHosts[c.dataIndex].topError } } },
   });
+  const h = r.hosts;
+  const across = { indexAxis: 'y' };
+  bar('slowest', h.slowest.map((x) => x.host), h.slowest.map((x) => x.avgMs), '#e0b12f', {
+    ...across, scales: { x: { title: { display: true, text: 'average ms per URL' } } },
+    plugins: { tooltip: { callbacks: { afterLabel: (c) => fmt(h.slowest[c.dataIndex].urls) + ' URLs; slowest ' + ms(h.slowest[c.dataIndex].maxMs) } } },
+  });
+  document.getElementById('slowest-note').textContent = 'Hosts with 5 URLs or more, by average time per URL (waits for the host\'s turn not counted).';
+  bar('busiest', h.busiest.map((x) => x.host), h.busiest.map((x) => x.requests), '#3b7dd8', {
+    ...across, plugins: { tooltip: { callbacks: { afterLabel: (c) => fmt(h.busiest[c.dataIndex].urls) + ' URLs' } } },
+  });
+  bar('down', h.down.top.map((x) => x.host), h.down.top.map((x) => x.notTried), '#8a909c', {
+    ...across, plugins: { tooltip: { callbacks: { afterLabel: (c) => fmt(h.down.top[c.dataIndex].tried) + ' tried first: ' + h.down.top[c.dataIndex].outcome } } },
+  });
+  document.getElementById('down-note').textContent = fmt(h.down.hosts) + ' hosts down, ' + fmt(h.down.urls) + ' URLs not tried (URLSWEEP_HOST_DOWN).';
+  bar('pushback', h.pushedBack.top.map((x) => x.host), h.pushedBack.top.map((x) => x.answers), '#d9822b', {
+    ...across, plugins: { tooltip: { callbacks: { afterLabel: (c) => fmt(h.pushedBack.top[c.dataIndex].endedThrottled) + ' URLs still ended 429/503' } } },
+  });
+  document.getElementById('pushback-note').textContent = fmt(h.pushedBack.hosts) + ' hosts answered 429 or 503 ' + fmt(h.pushedBack.answers) + ' times and were slowed down.';
   document.body.dataset.chartsRendered = String(Object.keys(Chart.instances).length);
 })();
 `;

@@ -54,8 +54,33 @@ export function reportText(r: ReportData): string {
     }
     out.push('');
   }
+  out.push(...hostsSection(r));
   if (!r.indexed) out.push('This sweep has not finished: its indexes are built at the end, so this report scanned the table.');
   return out.join('\n') + '\n';
+}
+
+/** The hosts: how many, the slowest and busiest, those found down and those that pushed back. */
+function hostsSection(r: ReportData): string[] {
+  const h = r.hosts;
+  const out = [
+    `hosts      ${count(h.hosts)} swept; ${count(h.down.hosts)} down, ${count(h.down.urls)} URLs not tried; ` +
+      `${count(h.pushedBack.hosts)} pushed back with ${count(h.pushedBack.answers)} answers of 429/503`,
+    '',
+  ];
+  const table = (title: string, heads: string[], rows: string[][]): void => {
+    if (rows.length === 0) return;
+    const width = Math.max(title.length, ...rows.map((row) => row[0]!.length));
+    out.push(`${title.padEnd(width)}  ${heads.map((head, i) => head.padStart(Math.max(head.length, ...rows.map((row) => row[i + 1]!.length)))).join('  ')}`);
+    for (const row of rows) {
+      out.push(`${row[0]!.padEnd(width)}  ${row.slice(1).map((cell, i) => cell.padStart(Math.max(heads[i]!.length, ...rows.map((x) => x[i + 1]!.length)))).join('  ')}`);
+    }
+    out.push('');
+  };
+  table('slowest hosts (5+ URLs)', ['urls', 'average', 'max'], h.slowest.map((x) => [x.host, count(x.urls), millis(x.avgMs), millis(x.maxMs)]));
+  table('most requests', ['urls', 'requests'], h.busiest.map((x) => [x.host, count(x.urls), count(x.requests)]));
+  table('hosts down', ['not tried', 'tried', 'outcome', 'error'], h.down.top.map((x) => [x.host, count(x.notTried), count(x.tried), x.outcome, x.code ?? '']));
+  table('hosts that pushed back', ['urls', '429/503 answers', 'ended 429/503'], h.pushedBack.top.map((x) => [x.host, count(x.urls), count(x.answers), count(x.endedThrottled)]));
+  return out;
 }
 
 function runsLine(r: ReportData): string {

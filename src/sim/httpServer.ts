@@ -145,7 +145,7 @@ function createHandler(rawSockets: Map<string, Socket>) {
         if (path === '/final') return ok(res);
         return redirect(res, 301, '/hop/2');
       case 'crosshost':
-        return redirect(res, 302, absolute('fine-from-crosshost.test', url.pathname + url.search));
+        return redirect(res, 302, absolute(`${url.searchParams.get('to') ?? 'fine'}-from-crosshost.test`, url.pathname + url.search));
       case 'loop':
         return redirect(res, 302, path === '/a' ? '/' : '/a');
       case 'notfound':
@@ -159,7 +159,7 @@ function createHandler(rawSockets: Map<string, Socket>) {
       case 'flaky':
         return visits() <= 2 ? send(res, 503) : ok(res);
       case 'ratelimit':
-        return visits() === 1 ? send(res, 429, undefined, { 'retry-after': '1' }) : ok(res);
+        return visits() === 1 ? send(res, 429, undefined, { 'retry-after': url.searchParams.get('retry') ?? '1' }) : ok(res);
       case 'slow':
         return later(res, delayOf(url, SLOW_MS), () => ok(res));
       case 'throttle':

@@ -288,6 +288,11 @@ export class ResultStore {
     this.db.exec(INDEX_SQL);
   }
 
+  /** The indexes of a finished sweep are there (built when it ended). */
+  indexed(): boolean {
+    return (this.db.prepare(`SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'results_host_down'`).pluck().get() as number) > 0;
+  }
+
   close(): void {
     if (!this.db.open) return;
     try {

@@ -149,7 +149,7 @@ CREATE VIEW IF NOT EXISTS slowest AS
 /** Built when the sweep ends: secondary indexes would slow every insert of a 100M-row sweep. */
 export const INDEX_SQL = `
 CREATE INDEX IF NOT EXISTS results_outcome ON results(outcome);
-CREATE INDEX IF NOT EXISTS results_host ON results(host);
+CREATE INDEX IF NOT EXISTS results_host ON results(host, elapsed_ms, attempts);
 CREATE INDEX IF NOT EXISTS results_status ON results(status);
 CREATE INDEX IF NOT EXISTS results_elapsed ON results(elapsed_ms);
 CREATE INDEX IF NOT EXISTS results_host_down ON results(host) WHERE error_code = 'URLSWEEP_HOST_DOWN';
