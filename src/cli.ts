@@ -258,8 +258,8 @@ async function demo(argv: Record<string, unknown>): Promise<number> {
 
 /** `--sim`: sweep the simulated internet on loopback instead of the real one (offline showcase). */
 async function startSim(options: SweepOptions): Promise<{ close(): Promise<void> }> {
-  const { startSimInternet } = await import('./sim/index.js');
-  const sim = await startSimInternet();
+  const { startSimThread } = await import('./sim/simThread.js');
+  const sim = await startSimThread();
   options.resolvers = [sim.resolver];
   options.portMap = sim.portMap;
   options.caPem = (options.caPem ?? '') + sim.caPem;
@@ -353,16 +353,16 @@ const cli = yargs(hideBin(process.argv).map((a) => (a === '-' ? STDIN_TOKEN : a)
   )
   .command(
     'demo',
-    'Sweep a simulated internet on loopback: about 100k URLs, no network needed, then query the result',
+    'Sweep a simulated internet on loopback: 60k URLs, no network needed, then query the result',
     (y) =>
       y
         .option('db', { type: 'string', default: 'demo.db', coerce: last(), describe: 'Database for the results (replaced if it exists)' })
-        .option('urls', { type: 'number', default: 100_000, coerce: positive('urls'), describe: 'URLs to generate' })
-        .option('hosts', { type: 'number', default: 20_000, coerce: positive('hosts'), describe: 'Distinct host names among them' })
+        .option('urls', { type: 'number', default: 60_000, coerce: positive('urls'), describe: 'URLs to generate' })
+        .option('hosts', { type: 'number', default: 12_000, coerce: positive('hosts'), describe: 'Distinct host names among them' })
         .option('concurrency', { alias: 'c', type: 'number', default: defaults.concurrency, coerce: positive('concurrency'), describe: 'Requests in flight, as for run' })
         .option('progress', { choices: ['auto', 'bar', 'log', 'json', 'none'] as const, default: 'auto' as const, coerce: last(), describe: 'Progress on stderr, as for run' })
         .example('$0 demo', 'About a minute; leaves demo.db to explore')
-        .example('$0 demo --urls 1000000 --hosts 200000', 'A bigger simulated web'),
+        .example('$0 demo --urls 1000000 --hosts 200000', 'A bigger simulated web (about 15 minutes)'),
     async (argv) => {
       process.exitCode = await demo(argv as unknown as Record<string, unknown>);
     },
