@@ -2,7 +2,10 @@
 // (two threads and one) and the baselines a user would write instead (a promise pool over undici's
 // `request`, and over `fetch`), alternately, round after round, then one table of medians and ratios.
 // Each measured program runs in its own process; the servers run in theirs.
-// Usage: node dist/scripts/bench.js [--rounds 1] [--only keepalive,keepalive-spread,manyhosts,latency,tls,scale] [--size 1]
+// Then the frontier's scenarios (scripts/benchFrontier.ts): host-sorted against shuffled, dead hosts,
+// rate-limited hosts, each against its ideal.
+// Usage: node dist/scripts/bench.js [--rounds 1] [--size 1]
+//          [--only keepalive,keepalive-spread,manyhosts,latency,tls,scale,sorted,deadhosts,ratelimited]  (deadhosts-n: --host-errors 3, 8, 16)
 //                                   [--tools urlsweep,undici,urlsweep-1t,fetch]
 //   --size scales every list (0.1 for a quick look); --rounds > 1 gives medians of that many rounds.
 import { spawn } from 'node:child_process';
@@ -17,11 +20,12 @@ import type { SweepMeasure } from './benchSweep.js';
 import type { BaselineMeasure, BaselineOptions } from './baselinePool.js';
 import { measureResolver, measureWriter, type StageFigures } from './benchStages.js';
 import { median } from './benchStats.js';
+import { frontierScenarios, printFrontierTable, type FrontierRow } from './benchFrontier.js';
 
 const { values } = parseArgs({
   options: {
     rounds: { type: 'string', default: '1' },
-    only: { type: 'string', default: 'keepalive,keepalive-spread,manyhosts,latency,tls,scale' },
+    only: { type: 'string', default: 'keepalive,keepalive-spread,manyhosts,latency,tls,scale,sorted,deadhosts,ratelimited' },
     size: { type: 'string', default: '1' },
     tools: { type: 'string', default: 'urlsweep,undici,urlsweep-1t,fetch' },
   },
@@ -39,10 +43,18 @@ interface Server {
   stop(): void;
 }
 
-async function child(script: string, args: string[]): Promise<{ line: string; stop(): void }> {
+async function child(script: string, args: string[]): Promise<{ line: string; ask(question: string): Promise<string>; stop(): void }> {
   const proc = spawn(process.execPath, [join(root, 'dist/scripts', script), ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
   const [data] = (await once(proc.stdout!, 'data')) as [Buffer];
-  return { line: data.toString().trim(), stop: () => proc.stdin!.end() };
+  return {
+    line: data.toString().trim(),
+    ask: async (question) => {
+      proc.stdin!.write(question + '\n');
+      const [answer] = (await once(proc.stdout!, 'data')) as [Buffer];
+      return answer.toString().trim();
+    },
+    stop: () => proc.stdin!.end(),
+  };
 }
 
 /** Runs a measuring script to its end and parses the JSON line it prints. */
@@ -62,6 +74,11 @@ async function lists(name: string, count: number, line: (i: number) => string): 
     quarter: await writeLines(join(work, `${name}-quarter.txt`), Math.ceil(count / 4), line),
     tenth: await writeLines(join(work, `${name}-tenth.txt`), Math.ceil(count / 10), line),
   };
+}
+
+/** Writes a list of lines (small lists, made whole in memory). */
+async function writeList(path: string, lines: string[]): Promise<string> {
+  return writeLines(path, lines.length, (i) => lines[i]!);
 }
 
 async function writeLines(path: string, count: number, line: (i: number) => string): Promise<string> {
@@ -114,6 +131,8 @@ try {
   servers.push(origin);
   const jitter = await child('benchOrigin.js', ['0', '3000']);
   servers.push(jitter);
+  const delayed = await child('benchOrigin.js', ['0', '100', 'fixed']);
+  servers.push(delayed);
   const originPort = Number(origin.line);
   const jitterPort = Number(jitter.line);
   const dns = { resolvers: [simInfo.resolver] };
@@ -187,9 +206,10 @@ try {
     const urls = scaled(10_000_000);
     scenarios.push({
       name: 'scale',
-      what: `${urls.toLocaleString('en-US')} URLs over 64 host names on one origin, -c 512`,
+      what: `${urls.toLocaleString('en-US')} URLs over 64 host names on one origin, sorted by host, -c 512`,
       urls,
-      list: await writeLines(join(work, 'scale.txt'), urls, (i) => `http://s${i % 64}.scale.test:${originPort}/${i}`),
+      // Sorted by host, as real lists come: every URL after the first hosts' quotas passes through the frontier.
+      list: await writeLines(join(work, 'scale.txt'), urls, (i) => `http://s${Math.floor((i * 64) / urls)}.scale.test:${originPort}/${i}`),
       quarter: '',
       tenth: '',
       sweep: { ...dns, concurrency: 512, perHost: 16 },
@@ -240,8 +260,20 @@ try {
       }
     }
   }
+  const frontier: FrontierRow[] = await frontierScenarios(ONLY, {
+    work,
+    size: SIZE,
+    rounds: ROUNDS,
+    resolver: simInfo.resolver,
+    simHttpPort: simInfo.httpPort,
+    delayPort: Number(delayed.line),
+    answers: async () => JSON.parse(await sim.ask('answers')) as Record<string, number>,
+    writeLines: writeList,
+    sweep: (options) => measure<SweepMeasure>('benchSweep.js', options),
+  });
   printTable(rows);
-  writeFileSync(join(work, 'results.json'), JSON.stringify({ at: new Date().toISOString(), rounds: ROUNDS, size: SIZE, stages, rows }, null, 1));
+  printFrontierTable(frontier, ROUNDS);
+  writeFileSync(join(work, 'results.json'), JSON.stringify({ at: new Date().toISOString(), rounds: ROUNDS, size: SIZE, stages, rows, frontier }, null, 1));
 } finally {
   for (const s of servers) s.stop();
 }

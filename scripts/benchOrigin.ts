@@ -1,14 +1,16 @@
 // A lean HTTP/1.1 origin for throughput benchmarks, run as its own process: canned 200 responses on
 // keep-alive connections, no parsing beyond finding where each request ends. Node's http module tops out
 // near 5k requests/s on these machines, below what the client side can do, so it would measure itself.
-// With a maximum delay, each answer waits a uniformly random 0..max ms (the latency-bound scenario).
-// Usage: node benchOrigin.js [port] [maxDelayMs]   (prints the port, exits when its stdin closes)
+// With a maximum delay, each answer waits a uniformly random 0..max ms (the latency-bound scenario), or
+// exactly that long with `fixed` (the frontier's scenarios: every answer 100 ms away).
+// Usage: node benchOrigin.js [port] [maxDelayMs] [fixed]   (prints the port, exits when its stdin closes)
 import { createServer } from 'node:net';
 
 const BODY = 'ok\n';
 const HEAD = `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${BODY.length}\r\nConnection: keep-alive\r\n\r\n`;
 const GET = HEAD + BODY;
 const maxDelayMs = Number(process.argv[3] ?? 0);
+const fixed = process.argv[4] === 'fixed';
 
 const server = createServer((socket) => {
   socket.setNoDelay(true);
@@ -27,7 +29,7 @@ const server = createServer((socket) => {
         out += answer;
         continue;
       }
-      lastAnswerAt = Math.max(lastAnswerAt, Date.now() + Math.random() * maxDelayMs);
+      lastAnswerAt = Math.max(lastAnswerAt, Date.now() + (fixed ? maxDelayMs : Math.random() * maxDelayMs));
       setTimeout(() => socket.writable && socket.write(answer), lastAnswerAt - Date.now());
     }
     rest = text.slice(start);

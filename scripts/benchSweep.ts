@@ -18,6 +18,7 @@ export interface SweepMeasure {
   firstTenthRate: number | null;
   lastTenthRate: number | null;
   byOutcome: Record<string, number>;
+  byStatusClass: Record<string, number>;
 }
 
 /** Seconds to reach `count` recorded rows, interpolated between progress snapshots. */
@@ -57,5 +58,6 @@ const measure: SweepMeasure = {
   firstTenthRate: tenth(0, Math.floor(n / 10)),
   lastTenthRate: tenth(Math.floor((n * 9) / 10), swept),
   byOutcome: summary.byOutcome,
+  byStatusClass: summary.byStatusClass,
 };
 process.stdout.write(JSON.stringify(measure) + '\n');

@@ -166,7 +166,7 @@ async function sweepLines(
   const stopReading = new AbortController();
   void interrupt.next().then(() => {
     stopReading.abort();
-    frontier.stopWaiting();
+    frontier.stop();
   });
   try {
     // URLs parked by an earlier run (or by --redo) go back to their hosts' lanes first.

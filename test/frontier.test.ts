@@ -12,6 +12,7 @@ import { CheckpointTracker } from '../src/checkpoint.js';
 import type { HostDown, Job, ResultRow } from '../src/messages.js';
 import type { Sent } from '../src/workerPool.js';
 import { tempDir } from './support/simSweep.js';
+import { shardOf } from '../src/route.js';
 
 const temp = tempDir();
 after(() => temp.remove());
@@ -135,6 +136,21 @@ describe('the frontier', () => {
     }
   });
 
+  test('once the sweep stops, answers are recorded but no parked URL goes back out: they stay parked for the resume', () => {
+    const f = setup();
+    try {
+      for (let line = 1; line <= 20; line++) f.read(job(line, 'big.test'));
+      f.frontier.stop();
+      f.answer(0, [1, 2, 3, 4]);
+      assert.deepEqual(f.workers.linesOf('big.test'), [], 'nothing sent after the stop');
+      assert.deepEqual(f.recorded.map((r) => r.line), [1, 2, 3, 4]);
+      f.writer.flush();
+      assert.equal(f.store.parkedCount(), 16, 'lines 5-20 still parked');
+    } finally {
+      f.close();
+    }
+  });
+
   test('the reader waits, parking nothing, when the worker is busy anyway', async () => {
     // Four requests a worker; two hosts at two each keep it busy.
     const f = setup({ concurrency: 4 });
@@ -151,6 +167,44 @@ describe('the frontier', () => {
       assert.ok(woken, 'answers wake the reader');
       assert.equal(f.read(job(9, 'a.test')), null, 'and the URL goes out');
       assert.deepEqual(f.workers.linesOf('a.test'), [4, 9]);
+    } finally {
+      f.close();
+    }
+  });
+
+  test('one worker busy, another not: a full host\'s URLs are parked and reading goes on; all busy, the reader waits', () => {
+    const f = setup({ threads: 2, concurrency: 4 });
+    try {
+      const on = (shard: number, n: number): string[] => {
+        const names: string[] = [];
+        for (let i = 0; names.length < n; i++) if (shardOf(`h${i}.test`, 2) === shard) names.push(`h${i}.test`);
+        return names;
+      };
+      const [a, b] = on(0, 2);
+      const [c, d] = on(1, 2);
+      let line = 0;
+      // Two hosts at two requests each keep worker 0's four busy.
+      for (const host of [a!, b!]) for (let i = 0; i < 4; i++) assert.equal(f.read(job(++line, host)), null);
+      assert.equal(f.read(job(++line, a!)), null, 'worker 1 has nothing to do: reading goes on');
+      assert.equal(f.frontier.stats.parked, 1);
+      for (const host of [c!, d!]) for (let i = 0; i < 4; i++) assert.equal(f.read(job(++line, host)), null);
+      assert.ok(f.read(job(++line, c!)) instanceof Promise, 'both workers busy: parking would not help');
+      assert.equal(f.frontier.stats.parked, 1);
+    } finally {
+      f.close();
+    }
+  });
+
+  test('a host that fills its worker alone is parked up to the lookahead, then the reader waits for it', () => {
+    // --per-host 8 against 4 requests a worker: one host keeps its worker busy by itself.
+    const f = setup({ threads: 2, concurrency: 4, perHost: 8 });
+    try {
+      let line = 0;
+      for (let i = 0; i < 16; i++) assert.equal(f.read(job(++line, 'big.test')), null);
+      assert.equal(f.frontier.stats.parked, 0, 'its quota, twice --per-host, went out');
+      for (let i = 0; i < 100_000; i++) assert.equal(f.read(job(++line, 'big.test')), null);
+      assert.equal(f.frontier.stats.parked, 100_000);
+      assert.ok(f.read(job(++line, 'big.test')) instanceof Promise, 'a hundred thousand URLs later and no other host: the reader waits');
     } finally {
       f.close();
     }

@@ -154,7 +154,7 @@ test('a host that fails to connect --host-errors times in a row is down: its wai
   assert.throws(() => s.turn('dead.test'), (err) => err instanceof TurnRefused && err.down !== null);
 });
 
-test('dropQueued forgets what has not started, refuses further turns, and lets what is in flight finish', async () => {
+test('dropQueued forgets what has not started, refuses further turns and URLs, and lets what is in flight finish', async () => {
   const done: number[] = [];
   const s: Scheduler = new Scheduler(2, policy({ perHost: 2 }), null, async (j, first) => {
     await sleep(5);
@@ -164,6 +164,9 @@ test('dropQueued forgets what has not started, refuses further turns, and lets w
   s.add(Array.from({ length: 20 }, (_, i) => job(i + 1, 'a.test')));
   s.dropQueued();
   assert.throws(() => s.turn('a.test'), (err) => err instanceof TurnRefused && err.down === null);
+  // URLs the coordinator sent before it heard of the stop are not started either (a resume does them).
+  s.add([job(21, 'b.test')]);
+  assert.equal(s.pending, 2);
   await drained(s);
   assert.deepEqual(done.sort((a, b) => a - b), [1, 2]);
 });

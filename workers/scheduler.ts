@@ -67,6 +67,8 @@ export class Scheduler {
   }
 
   add(jobs: Job[]): void {
+    // URLs sent before the coordinator heard of the stop are not started: a resume does them.
+    if (this.stopping) return;
     for (const job of jobs) {
       const host = this.host(job.host);
       if (host.down) {

@@ -2,10 +2,14 @@
 //
 // Each host has a lane. A lane may have a quota of URLs out at its worker: enough to keep the host busy
 // while the coordinator is away (QUOTA_PER_HOST × its share of --per-host, or what it answers in
-// QUOTA_SECONDS when that is more), few enough that one host never fills a worker. A URL whose lane is full is parked in the database (`pending`) when its worker has spare
-// capacity, and reading goes on to find other hosts; the lane takes its parked URLs back, in order, as
-// its own answers come in. When the worker is busy anyway (the URLs it holds can keep its --concurrency
-// going), the reader waits instead: parking then would only copy the list into the database.
+// QUOTA_SECONDS when that is more), few enough that one host never fills a worker. A URL whose lane is
+// full is parked in the database (`pending`), and reading goes on to find other hosts; the lane takes its
+// parked URLs back, in order, as its own answers come in.
+//
+// The reader waits instead of parking when parking cannot make the sweep go faster: when every worker is
+// busy (the URLs it holds keep its share of --concurrency going), and when the lane fills its worker on
+// its own (--per-host at least the worker's share of --concurrency) and the last LOOKAHEAD URLs parked
+// found nothing else to do: a list of one big host would otherwise be copied into the database whole.
 //
 // A worker's capacity is the sum over its lanes of min(URLs out, what the host can have running), the
 // latter as the worker last reported it (its window; 1 when paced; 0 while paused or down).
@@ -62,6 +66,8 @@ const MAX_PARKED_HOSTS = 10_000;
 const DOWN_HOSTS_KEPT = 100_000;
 /** Idle hosts whose worker reported a standing other than the default are remembered, up to this many. */
 const IDLE_LANES_KEPT = 10_000;
+/** URLs parked for lanes that fill their worker alone, without meeting another host, before the reader waits for them. */
+const LOOKAHEAD = 100_000;
 /** Parked URLs of a down host recorded per turn of the event loop. */
 const DRAIN_SLICE = 4096;
 
@@ -111,7 +117,10 @@ export class Frontier {
   private downCount = 0;
   private wakeReader: (() => void) | null = null;
   private sentParked = false;
+  /** URLs parked since the reader last met a host that does not fill its worker alone. */
+  private lookahead = 0;
   private sentAll: (() => void) | null = null;
+  private stopped = false;
   private readonly parkTimer: NodeJS.Timeout;
 
   constructor(
@@ -144,6 +153,8 @@ export class Frontier {
       return null;
     }
     const lane = this.lane(job.host);
+    const alone = this.fillsWorker(lane);
+    if (!alone) this.lookahead = 0;
     if (lane.parked === 0) {
       const shard = this.room(lane);
       if (shard >= 0) {
@@ -151,7 +162,10 @@ export class Frontier {
         return null;
       }
     }
-    if (this.busy(lane) || (lane.parked === 0 && this.parkedHosts >= MAX_PARKED_HOSTS)) return this.readerWaits();
+    if (this.allBusy() || (alone && this.lookahead >= LOOKAHEAD) || (lane.parked === 0 && this.parkedHosts >= MAX_PARKED_HOSTS)) {
+      return this.readerWaits();
+    }
+    if (alone) this.lookahead++;
     this.park(lane, job);
     return null;
   }
@@ -162,7 +176,7 @@ export class Frontier {
    */
   adopt(host: string, urls: number, first: number): Promise<void> | null {
     const lane = this.lane(host);
-    if (this.busy(lane) || (lane.parked === 0 && this.parkedHosts >= MAX_PARKED_HOSTS)) return this.readerWaits();
+    if (this.allBusy() || (lane.parked === 0 && this.parkedHosts >= MAX_PARKED_HOSTS)) return this.readerWaits();
     if (!lane.onDisk) lane.cursor = first - 1;
     lane.onDisk = true;
     this.addParked(lane, urls);
@@ -228,8 +242,13 @@ export class Frontier {
     this.sentAll?.();
   }
 
-  /** The sweep is stopping: a waiting reader goes on, to find that out. */
-  stopWaiting(): void {
+  /**
+   * The sweep is stopping: nothing more goes to the workers (parked URLs stay parked, for the resume),
+   * and a waiting reader goes on, to find that out.
+   */
+  stop(): void {
+    this.stopped = true;
+    clearInterval(this.parkTimer);
     this.wake();
   }
 
@@ -285,11 +304,15 @@ export class Frontier {
     return false;
   }
 
-  /** The lane's worker (every one, when spread) has enough to do already: parking would not make it go faster. */
-  private busy(lane: Lane): boolean {
-    if (lane.shard >= 0) return this.workerBusy(lane.shard);
+  /** Every worker has enough to do already: parking would not make the sweep go faster. */
+  private allBusy(): boolean {
     for (let s = 0; s < this.config.threads; s++) if (!this.workerBusy(s)) return false;
     return true;
+  }
+
+  /** The host can use its worker's whole share of --concurrency by itself. */
+  private fillsWorker(lane: Lane): boolean {
+    return lane.parallel >= this.config.concurrency;
   }
 
   private workerBusy(shard: number): boolean {
@@ -358,6 +381,7 @@ export class Frontier {
 
   /** Sends the lane's parked URLs while it has room; a down host's are answered instead. */
   private pump(lane: Lane): void {
+    if (this.stopped) return;
     if (lane.down) return this.drainDown(lane);
     while (lane.parked > 0) {
       const shard = this.room(lane);
