@@ -223,7 +223,8 @@ try {
   console.log(
     `stage  resolver: ${Math.round(stages.resolver.namesPerSecond).toLocaleString('en-US')} distinct names/s; with libuv's thread pool ` +
       `blocked ${Math.round(stages.resolver.namesPerSecondPoolBlocked).toLocaleString('en-US')}/s ` +
-      `(a dns.lookup meanwhile waited ${Math.round(stages.resolver.lookupWaitMs)} ms: all of it, until the pool was freed)`,
+      `(a dns.lookup meanwhile waited ${Math.round(stages.resolver.lookupWaitMs)} ms: all of it, until the pool was freed); ` +
+      `names unanswered: ${stages.resolver.unanswered} of ${stages.resolver.names}`,
   );
 
   const rows: Row[] = [];
