@@ -93,6 +93,13 @@ function setup(over: Partial<FrontierConfig> = {}) {
   return { store, checkpoint, writer, workers, frontier, recorded, read, answer, close };
 }
 
+/** `n` host names that go to worker `shard` of two. */
+function hostsOn(shard: number, n: number): string[] {
+  const names: string[] = [];
+  for (let i = 0; names.length < n; i++) if (shardOf(`h${i}.test`, 2) === shard) names.push(`h${i}.test`);
+  return names;
+}
+
 describe('the frontier', () => {
   test('reading never waits for a host at its limit: its URLs are parked, other hosts\' go out', () => {
     const f = setup();
@@ -175,13 +182,8 @@ describe('the frontier', () => {
   test('one worker busy, another not: a full host\'s URLs are parked and reading goes on; all busy, the reader waits', () => {
     const f = setup({ threads: 2, concurrency: 4 });
     try {
-      const on = (shard: number, n: number): string[] => {
-        const names: string[] = [];
-        for (let i = 0; names.length < n; i++) if (shardOf(`h${i}.test`, 2) === shard) names.push(`h${i}.test`);
-        return names;
-      };
-      const [a, b] = on(0, 2);
-      const [c, d] = on(1, 2);
+      const [a, b] = hostsOn(0, 2);
+      const [c, d] = hostsOn(1, 2);
       let line = 0;
       // Two hosts at two requests each keep worker 0's four busy.
       for (const host of [a!, b!]) for (let i = 0; i < 4; i++) assert.equal(f.read(job(++line, host)), null);
@@ -190,6 +192,23 @@ describe('the frontier', () => {
       for (const host of [c!, d!]) for (let i = 0; i < 4; i++) assert.equal(f.read(job(++line, host)), null);
       assert.ok(f.read(job(++line, c!)) instanceof Promise, 'both workers busy: parking would not help');
       assert.equal(f.frontier.stats.parked, 1);
+    } finally {
+      f.close();
+    }
+  });
+
+  test('a host parked because its worker\'s window was full, with nothing of its own out, is sent when the window frees (regression: a stalled sweep)', () => {
+    const f = setup({ threads: 2, concurrency: 64, window: 4 });
+    try {
+      const [a, b, c, d, e] = hostsOn(0, 5);
+      let line = 0;
+      for (const host of [a!, b!, c!, d!]) assert.equal(f.read(job(++line, host)), null);
+      assert.equal(f.workers.outstanding(0), 4, 'worker 0\'s window is full');
+      assert.equal(f.read(job(++line, e!)), null, 'worker 1 is idle: reading goes on');
+      assert.equal(f.frontier.stats.parked, 1, 'its URL parked, with none of its own out to bring answers');
+      f.answer(0, [1]);
+      assert.deepEqual(f.workers.linesOf(e!), [5], 'sent once worker 0 had room');
+      assert.equal(f.frontier.stats.parked, 0);
     } finally {
       f.close();
     }

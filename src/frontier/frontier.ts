@@ -107,7 +107,10 @@ export class Frontier {
   private readonly idleLanes = new Set<Lane>();
   private readonly down = new Map<string, HostDown>();
   private readonly capacity: number[];
-  /** Lanes with parked URLs whose worker had no room in its window: tried again when it has. */
+  /**
+   * Lanes with parked URLs whose worker had no room in its window: tried again when it has. Every lane
+   * with parked URLs has URLs out (its answers pump it), is here, or is down (drained): else it stalls.
+   */
   private readonly waitingForRoom = new Set<Lane>();
   private readonly minQuota: number;
   private nextSeq: number;
@@ -167,6 +170,9 @@ export class Frontier {
     }
     if (alone) this.lookahead++;
     this.park(lane, job);
+    // Parked for want of room in its worker's window, with no answer of its own to come and pump it:
+    // the worker's next results do.
+    if (lane.outTotal === 0) this.waitingForRoom.add(lane);
     return null;
   }
 
