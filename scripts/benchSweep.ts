@@ -7,7 +7,7 @@ import { runSweep } from '../src/sweep.js';
 import { defaultOptions, type SweepOptions } from '../src/sweepOptions.js';
 import { Interrupt } from '../src/interrupt.js';
 import type { ProgressSnapshot } from '../src/sweepStats.js';
-import { peakRssMb } from './benchStats.js';
+import { peakRssMb, rssSlope, type RssSlope } from './benchStats.js';
 
 export interface SweepMeasure {
   urls: number;
@@ -17,6 +17,12 @@ export interface SweepMeasure {
   eventLoopP99Ms: number;
   firstTenthRate: number | null;
   lastTenthRate: number | null;
+  /** Resident memory against rows recorded, after the first minute: MB per million rows (a leak shows here), and the samples. */
+  rssSlope: RssSlope | null;
+  /** Peak resident memory while URLs were swept, and building the indexes at the end (ms). */
+  sweepPeakRssMb: number;
+  indexMs: number | null;
+  rss: Array<[rows: number, mb: number]>;
   byOutcome: Record<string, number>;
   byStatusClass: Record<string, number>;
 }
@@ -38,7 +44,20 @@ const options: SweepOptions = { ...defaultOptions(), ...(JSON.parse(process.argv
 const delay = monitorEventLoopDelay({ resolution: 10 });
 delay.enable();
 const snapshots: ProgressSnapshot[] = [];
-const summary = await runSweep(options, { progress: (s) => snapshots.push(s) }, new Interrupt());
+// Resident memory of the whole process (every thread) at each progress snapshot, against rows recorded.
+const rss: Array<[rows: number, mb: number, atMs: number]> = [];
+let sweepPeakRssMb = 0;
+const summary = await runSweep(
+  options,
+  {
+    progress: (s) => {
+      snapshots.push(s);
+      rss.push([s.recorded, process.memoryUsage.rss() / 1e6, s.elapsedMs]);
+    },
+    indexing: () => (sweepPeakRssMb = peakRssMb()),
+  },
+  new Interrupt(),
+);
 delay.disable();
 const n = summary.recorded;
 // The tenths come from the progress snapshots alone: the summary's time also holds building the indexes
@@ -59,5 +78,10 @@ const measure: SweepMeasure = {
   lastTenthRate: tenth(Math.floor((n * 9) / 10), swept),
   byOutcome: summary.byOutcome,
   byStatusClass: summary.byStatusClass,
+  rssSlope: rssSlope(rss),
+  sweepPeakRssMb,
+  indexMs: summary.indexMs,
+  // Every tenth sample is enough to draw the curve.
+  rss: rss.filter((_, i) => i % 10 === 0).map(([rows, mb]) => [rows, Math.round(mb)]),
 };
 process.stdout.write(JSON.stringify(measure) + '\n');

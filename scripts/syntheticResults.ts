@@ -64,7 +64,7 @@ export function writeSyntheticResults(path: string, options: SyntheticOptions): 
           FROM (SELECT line, ${outcomeOf()} AS outcome, ${HOST} AS hostIndex, 'site-' || ${HOST} || '.example' AS host,
                        'https://site-' || ${HOST} || '.example/page/' || line AS url FROM seq));
     UPDATE runs SET state = 'finished', ended_at = ${startedAt} + (${options.rows} * 1000) / ${options.urlsPerSecond},
-                    started_at = ${startedAt}, checkpoint_line = ${options.rows};
+                    started_at = ${startedAt}, checkpoint_line = ${options.rows}, results_rows = ${options.rows};
   `);
   db.close();
   const finished = new ResultStore(path);

@@ -25,6 +25,8 @@ export interface SweepSummary {
   /** Response latency of this run, ms; null when it had none. */
   latency: { p50: number | null; p90: number | null; p99: number | null };
   elapsedMs: number;
+  /** Of that, building the indexes when the sweep ended; null when this run did not. */
+  indexMs: number | null;
   /** Rows recorded per second by this run. */
   rate: number;
   /** The sweep's hosts, from the indexes built when it finished; null before (an interrupted run). */
@@ -64,6 +66,7 @@ export function summarize(
     byStatusClass,
     latency: { p50: h?.percentile(0.5) ?? null, p90: h?.percentile(0.9) ?? null, p99: h?.percentile(0.99) ?? null },
     elapsedMs,
+    indexMs: stats?.indexMs ?? null,
     rate: elapsedMs > 0 && stats ? (stats.recorded * 1000) / elapsedMs : 0,
     hosts: indexed ? readHostStats(store.db, SUMMARY_HOSTS) : null,
     notTried: stats?.notTried ?? 0,

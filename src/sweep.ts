@@ -33,6 +33,8 @@ export interface SweepListener {
   start?(info: { resumedFrom: number; earlierRows: number; changedOptions: string[]; parked: number; redo: number | null }): void;
   /** Something the user should know that does not stop the sweep (a limit raised, a setting lowered). */
   notice?(text: string): void;
+  /** Once, when every URL has its row and the indexes are being built (minutes on 100M rows). */
+  indexing?(rows: number): void;
 }
 
 const PROGRESS_MS = 1000;
@@ -81,7 +83,10 @@ export async function runSweep(
       // Never mark a sweep finished with URLs parked: a rerun would then say it is complete.
       const left = store.parkedCount();
       if (left > 0) throw new SweepError(`${left} parked URLs have no result; run the same command again to sweep them`);
+      listener.indexing?.(plan.earlierRows - (redo ?? 0) + stats.recorded);
+      const indexing = Date.now();
       store.buildIndexes();
+      stats.indexMs = Date.now() - indexing;
     } catch (err) {
       markFailed(store);
       throw err;

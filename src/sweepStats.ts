@@ -30,6 +30,8 @@ export class SweepStats {
   readonly byOutcome = new Map<Outcome, number>();
   /** Worker threads that died and were replaced. */
   workerRestarts = 0;
+  /** Time taken to build the indexes when the sweep ended (null before). */
+  indexMs: number | null = null;
   /** Responses' elapsed times. */
   readonly latency = new LatencyHistogram();
 

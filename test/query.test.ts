@@ -175,6 +175,7 @@ describe('views', () => {
     assert.equal(after.prepare("SELECT type FROM sqlite_master WHERE name = 'redirects'").pluck().get(), 'view');
     const columns = (after.pragma('table_info(runs)') as Array<{ name: string }>).map((c) => c.name);
     assert.ok(columns.includes('pid') && columns.includes('hostname'), 'early version-1 runs tables gain pid and hostname');
+    assert.ok(columns.includes('results_rows'), 'runs gain the count of rows (schema 4)');
     after.close();
   });
 });

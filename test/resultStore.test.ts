@@ -325,6 +325,36 @@ describe('resume state', () => {
     });
   });
 
+  test('the rows recorded are kept count of across runs, so a resume does not count 100M rows', () => {
+    const file = dbPath();
+    withStore(file, (store) => {
+      store.beginRun(INPUTS, {}, '0.0.1', START);
+      store.write([row(1), row(2)], { line: 2, input: 0, offset: 20 });
+      store.write([row(3)], null, [parked(1, 4)]);
+      assert.equal(store.previous()?.rows, 3);
+    });
+    withStore(file, (store) => {
+      store.beginRun(INPUTS, {}, '0.0.1', { line: 3, input: 0, offset: 30 });
+      store.write([row(4)], { line: 4, input: 0, offset: 40 }, [], [4]);
+      assert.equal(store.previous()?.rows, 4);
+      store.endRun('finished');
+      store.beginRun(INPUTS, {}, '0.0.1', { line: 4, input: 0, offset: 40 });
+      assert.equal(store.redo(['response']), 4);
+      assert.equal(store.previous()?.rows, 0, 'a second pass takes its rows out of the count');
+      store.write([row(1), row(2)], null, [], [1, 2]);
+      assert.equal(store.previous()?.rows, 2);
+    });
+    // A database from before the count was kept is counted once.
+    const conn = new Database(file);
+    conn.exec('UPDATE runs SET results_rows = NULL');
+    conn.close();
+    withStore(file, (store) => {
+      assert.equal(store.previous()?.rows, 2);
+      store.beginRun(INPUTS, {}, '0.0.1', { line: 4, input: 0, offset: 40 });
+      assert.equal(store.db.prepare('SELECT results_rows FROM runs ORDER BY id DESC LIMIT 1').pluck().get(), 2);
+    });
+  });
+
   test("endRun('finished') marks the run finished with an end time", () => {
     withStore(dbPath(), (store) => {
       const before = Date.now();

@@ -9,6 +9,7 @@
 // The scheduler asks it when its next request may start; every request tells it how it went.
 import type { HostDown, Job, Outcome } from '../src/messages.js';
 import { Pace } from './pace.js';
+import { Fifo } from '../src/fifo.js';
 
 export interface HostPolicy {
   /** The most requests in flight (this worker's share of --per-host). */
@@ -72,8 +73,7 @@ export class Host {
   /** URLs already running whose next request is for this host: they go first. */
   readonly resumes: Array<(granted: boolean) => void> = [];
   /** URLs not started yet. */
-  readonly jobs: Job[] = [];
-  jobsHead = 0;
+  readonly jobs = new Fifo<Job>();
   /** Scheduler bookkeeping: in its ready line; a wake-up timer; what the coordinator was last told. */
   listed = false;
   timer: NodeJS.Timeout | null = null;
@@ -91,7 +91,7 @@ export class Host {
   }
 
   get waiting(): number {
-    return this.resumes.length + this.jobs.length - this.jobsHead;
+    return this.resumes.length + this.jobs.length;
   }
 
   /** Milliseconds until its next request may start: 0 now; Infinity while its window is full or it is down. */

@@ -7,6 +7,7 @@ import type { HostReport, Job, ResultRow } from '../src/messages.js';
 import { hostDownRow, internalErrorRow } from '../src/rows.js';
 import { Host, type HostPolicy, type Signal } from './host.js';
 import type { SharedPace } from './pace.js';
+import { Fifo } from '../src/fifo.js';
 
 /** A turn that will not come: the host is down (`down` says why), or the sweep is stopping (`down` null). */
 export class TurnRefused extends Error {
@@ -22,8 +23,7 @@ export class Scheduler {
   private readonly hosts = new Map<string, Host>();
   /** Idle hosts, least recently used first (a Set keeps insertion order). */
   private readonly idleHosts = new Set<Host>();
-  private ready: Host[] = [];
-  private readyHead = 0;
+  private readonly ready = new Fifo<Host>();
   /** Requests in flight. */
   private active = 0;
   /** URLs taken and not answered yet: running, or waiting to start. */
@@ -139,9 +139,7 @@ export class Scheduler {
   dropQueued(): void {
     this.stopping = true;
     for (const host of this.hosts.values()) {
-      this.open -= host.jobs.length - host.jobsHead;
-      host.jobs.length = 0;
-      host.jobsHead = 0;
+      this.open -= host.jobs.drain().length;
       for (const resume of host.resumes.splice(0)) resume(false);
       if (host.timer) clearTimeout(host.timer);
       host.timer = null;
@@ -165,8 +163,8 @@ export class Scheduler {
   }
 
   private pump(): void {
-    while (this.active < this.concurrency && this.readyHead < this.ready.length) {
-      const host = this.ready[this.readyHead++]!;
+    while (this.active < this.concurrency && this.ready.length > 0) {
+      const host = this.ready.shift()!;
       host.listed = false;
       if (host.waiting === 0) continue;
       const now = performance.now();
@@ -179,7 +177,7 @@ export class Scheduler {
       const paced = this.pace?.tryTake() ?? 0;
       if (paced > 0) {
         // Back to the head of the line, and everyone waits for the sweep's next slot.
-        this.ready[--this.readyHead] = host;
+        this.ready.unshift(host);
         host.listed = true;
         this.paceTimer ??= setTimeout(() => {
           this.paceTimer = null;
@@ -193,13 +191,6 @@ export class Scheduler {
       else this.startJob(host);
       if (host.waiting > 0) this.list(host);
     }
-    if (this.readyHead === this.ready.length) {
-      this.ready.length = 0;
-      this.readyHead = 0;
-    } else if (this.readyHead > 1024) {
-      this.ready = this.ready.slice(this.readyHead);
-      this.readyHead = 0;
-    }
   }
 
   private grant(host: Host, now: number): void {
@@ -209,11 +200,7 @@ export class Scheduler {
   }
 
   private startJob(host: Host): void {
-    const job = host.jobs[host.jobsHead++]!;
-    if (host.jobsHead === host.jobs.length) {
-      host.jobs.length = 0;
-      host.jobsHead = 0;
-    }
+    const job = host.jobs.shift()!;
     this.run(job, host).then(
       (row) => this.ended(row),
       // checkUrl turns every failure into a row; reaching here is a bug, reported on the row rather than lost.
@@ -241,12 +228,10 @@ export class Scheduler {
   /** The host just went down: its waiting URLs are answered at once, those between requests end with what they had. */
   private turnAway(host: Host): void {
     const down = host.down!;
-    for (let i = host.jobsHead; i < host.jobs.length; i++) {
+    for (const job of host.jobs.drain()) {
       this.open--;
-      this.onResult(hostDownRow(host.jobs[i]!, down));
+      this.onResult(hostDownRow(job, down));
     }
-    host.jobs.length = 0;
-    host.jobsHead = 0;
     for (const resume of host.resumes.splice(0)) resume(false);
   }
 

@@ -26,6 +26,7 @@ import type { BatchWriter } from '../store/batchWriter.js';
 import type { Parked, ResultStore } from '../store/resultStore.js';
 import type { Sent } from '../workerPool.js';
 import { shardOf } from '../route.js';
+import { Fifo } from '../fifo.js';
 
 /** What the frontier needs of the workers (src/workerPool.ts): how many URLs each holds, and a way to send more. */
 export interface Workers {
@@ -82,8 +83,7 @@ interface Lane {
   parallel: number;
   /** Parked URLs: how many in all, those read back and not yet sent, whether more wait in the database after `cursor`. */
   parked: number;
-  cache: Job[];
-  cacheHead: number;
+  cache: Fifo<Job>;
   onDisk: boolean;
   cursor: number;
   down: HostDown | null;
@@ -273,8 +273,7 @@ export class Frontier {
         outTotal: 0,
         parallel: this.config.paced ? 1 : this.config.perHost,
         parked: 0,
-        cache: [],
-        cacheHead: 0,
+        cache: new Fifo<Job>(),
         onDisk: false,
         cursor: 0,
         down: null,
@@ -416,9 +415,7 @@ export class Frontier {
 
   /** The lane's next parked URL, read back from the database a chunk at a time. */
   private unparkNext(lane: Lane): Job | null {
-    while (lane.cacheHead === lane.cache.length) {
-      lane.cache = [];
-      lane.cacheHead = 0;
+    while (lane.cache.length === 0) {
       if (!lane.onDisk) {
         // Nothing left: the count was ahead of the database (never, unless a row went missing).
         this.addParked(lane, -lane.parked);
@@ -427,7 +424,7 @@ export class Frontier {
       this.readBack(lane);
     }
     this.addParked(lane, -1);
-    return lane.cache[lane.cacheHead++]!;
+    return lane.cache.shift()!;
   }
 
   private readBack(lane: Lane): void {

@@ -41,6 +41,11 @@ function resumeNote(out: NodeJS.WritableStream): SweepListener['start'] {
   };
 }
 
+/** Building the indexes takes minutes on 100M rows: say so, or the sweep looks stuck at 100%. */
+function indexingLine(out: NodeJS.WritableStream): SweepListener['indexing'] {
+  return (rows) => out.write(`Every URL has its row; building the indexes on ${count(rows)} rows…\n`);
+}
+
 function describe(s: ProgressSnapshot): string {
   const h = s.hosts;
   const hosts = [h.slowed > 0 ? `${count(h.slowed)} backing off` : '', h.down > 0 ? `${count(h.down)} down` : ''].filter(Boolean).join(', ');
@@ -79,6 +84,11 @@ function barReporter(out: NodeJS.WriteStream): Reporter {
         started = true;
       } else bar.update(value, payload);
     },
+    indexing(rows) {
+      if (started) bar.stop();
+      started = false;
+      indexingLine(out)!(rows);
+    },
     stop() {
       if (started) bar.stop();
     },
@@ -90,6 +100,7 @@ function logReporter(out: NodeJS.WritableStream): Reporter {
   return {
     start: resumeNote(out),
     notice: noticeLine(out),
+    indexing: indexingLine(out),
     progress(s) {
       if (s.elapsedMs - last < LOG_EVERY_MS) return;
       last = s.elapsedMs;
@@ -107,6 +118,7 @@ function jsonReporter(out: NodeJS.WritableStream): Reporter {
   return {
     start: (info) => emit({ event: 'start', ...info }),
     notice: (text) => emit({ event: 'notice', text }),
+    indexing: (rows) => emit({ event: 'indexing', rows }),
     progress: (s) => emit({ event: 'progress', ...s, rate: Math.round(s.rate) }),
     stop: (summary) => {
       if (summary) emit({ event: 'summary', ...summary });

@@ -3,3 +3,4 @@ export { startSimInternet, type SimInternet, type SimInternetOptions } from './i
 export { BEHAVIOURS, BEHAVIOUR_NAMES, behaviourOf, type Behaviour } from './behaviours.js';
 export { startBlackhole, type Blackhole } from './blackhole.js';
 export type { Arrival } from './httpServer.js';
+export { startCannedOrigin, type CannedOrigin } from './cannedOrigin.js';

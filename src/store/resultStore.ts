@@ -75,6 +75,7 @@ export class ResultStore {
   private readonly insertResults: Database.Statement;
   private readonly insertHop: Database.Statement;
   private readonly updateCheckpoint: Database.Statement;
+  private readonly countRows: Database.Statement;
   private readonly insertParked: Database.Statement;
   private readonly deleteParked: Database.Statement;
   private readonly writeBatchTx: (batch: Batch) => void;
@@ -115,25 +116,30 @@ export class ResultStore {
       'INSERT OR REPLACE INTO redirect_hops (line, hop, url, status, location) VALUES (?, ?, ?, ?, ?)',
     );
     this.updateCheckpoint = this.db.prepare(
-      'UPDATE runs SET checkpoint_line = ?, checkpoint_input = ?, checkpoint_offset = ? WHERE id = ?',
+      'UPDATE runs SET checkpoint_line = ?, checkpoint_input = ?, checkpoint_offset = ?, results_rows = results_rows + ? WHERE id = ?',
     );
+    this.countRows = this.db.prepare('UPDATE runs SET results_rows = results_rows + ? WHERE id = ?');
     this.insertParked = this.db.prepare('INSERT INTO pending (seq, line, host, url) VALUES (?, ?, ?, ?)');
     this.deleteParked = this.db.prepare('DELETE FROM pending WHERE line = ?');
     this.writeBatchTx = this.db.transaction(({ parked, rows, unparked, checkpoint }: Batch) => {
       // Parked first: a URL parked and answered within one batch is then inserted and deleted again.
       for (const p of parked) this.insertParked.run(p.seq, p.line, p.host, p.url);
       let i = 0;
+      // Rows added, for the count the run keeps. Every line is recorded once (the frontier sees to it; the
+      // REPLACE is a safeguard), so a statement's changes are new rows.
+      let added = 0;
       for (; i + ROWS_PER_STATEMENT <= rows.length; i += ROWS_PER_STATEMENT) {
         const values: unknown[] = [];
         for (let j = i; j < i + ROWS_PER_STATEMENT; j++) pushValues(values, rows[j]!);
-        this.insertResults.run(values);
+        added += this.insertResults.run(values).changes;
       }
-      for (; i < rows.length; i++) this.insertResult.run(pushValues([], rows[i]!));
+      for (; i < rows.length; i++) added += this.insertResult.run(pushValues([], rows[i]!)).changes;
       for (const r of rows) {
         if (r.hops) r.hops.forEach((h, n) => this.insertHop.run(r.line, n + 1, h.url, h.status, h.location));
       }
       for (const line of unparked) this.deleteParked.run(line);
-      if (checkpoint) this.updateCheckpoint.run(checkpoint.line, checkpoint.input, checkpoint.offset, this.runId);
+      if (checkpoint) this.updateCheckpoint.run(checkpoint.line, checkpoint.input, checkpoint.offset, added, this.runId);
+      else if (added > 0) this.countRows.run(added, this.runId);
     });
   }
 
@@ -164,7 +170,7 @@ export class ResultStore {
         }
       | undefined;
     if (!run) return null;
-    const rows = this.db.prepare('SELECT count(*) AS n FROM results').get() as { n: number };
+    const rows = this.rowCount();
     const finished = this.db.prepare(`SELECT count(*) FROM runs WHERE state = 'finished'`).pluck().get() as number;
     return {
       state: run.state,
@@ -173,9 +179,19 @@ export class ResultStore {
       checkpoint: { line: run.checkpoint_line, input: run.checkpoint_input, offset: run.checkpoint_offset },
       pid: run.pid,
       hostname: run.hostname,
-      rows: rows.n,
+      rows,
       finishedBefore: finished > 0,
     };
+  }
+
+  /** Rows in `results`: as the last run counted them, or counted (an empty table, or a database from before the count was kept). */
+  rowCount(): number {
+    const kept = this.db.prepare('SELECT results_rows FROM runs ORDER BY id DESC LIMIT 1').pluck().get() as number | null | undefined;
+    return kept ?? this.countResults();
+  }
+
+  private countResults(): number {
+    return this.db.prepare('SELECT count(*) FROM results').pluck().get() as number;
   }
 
   /** Lines from `from` to `to` that have a row or are parked, in order: a resumed sweep does not read them again. */
@@ -239,6 +255,7 @@ export class ResultStore {
         .prepare(`INSERT INTO pending (seq, line, host, url) SELECT ? + row_number() OVER (ORDER BY line) - 1, line, host, url FROM results WHERE ${match}`)
         .run(base, ...args).changes;
       this.db.exec('DELETE FROM redirect_hops WHERE line IN (SELECT line FROM pending); DELETE FROM results WHERE line IN (SELECT line FROM pending);');
+      this.db.prepare('UPDATE runs SET results_rows = results_rows - ? WHERE id = ?').run(moved, runId);
       return moved;
     })();
   }
@@ -256,10 +273,10 @@ export class ResultStore {
     const info = this.db
       .prepare(
         `INSERT INTO runs (started_at, state, inputs, options, checkpoint_line, checkpoint_input, checkpoint_offset,
-           urlsweep_version, pid, hostname)
-         VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)`,
+           urlsweep_version, pid, hostname, results_rows)
+         VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(Date.now(), JSON.stringify(inputs), JSON.stringify(options), from.line, from.input, from.offset, version, process.pid, hostname());
+      .run(Date.now(), JSON.stringify(inputs), JSON.stringify(options), from.line, from.input, from.offset, version, process.pid, hostname(), this.rowCount());
     this.runId = Number(info.lastInsertRowid);
   }
 

@@ -1,7 +1,7 @@
 // The database layout: one database file holds one sweep. Column names are the user-facing contract.
 
 /** Bumped whenever the layout changes; kept in SQLite's `PRAGMA user_version`. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /** The few statements a migration needs; what each step looks at before it changes anything. */
 export interface MigrationDb {
@@ -25,6 +25,12 @@ export const MIGRATIONS: Record<number, (db: MigrationDb) => void> = {
     const columns = db.columns('results');
     if (columns.length > 0 && !columns.includes('throttled')) db.exec('ALTER TABLE results ADD COLUMN throttled INTEGER NOT NULL DEFAULT 0');
   },
+  3: (db) => {
+    // Rows kept count of, so a resume need not count them (a scan of the whole table at 100M rows); NULL
+    // in runs of older versions, which are counted once.
+    const columns = db.columns('runs');
+    if (columns.length > 0 && !columns.includes('results_rows')) db.exec('ALTER TABLE runs ADD COLUMN results_rows INTEGER');
+  },
 };
 
 export const SCHEMA_SQL = `
@@ -40,7 +46,8 @@ CREATE TABLE IF NOT EXISTS runs (
   checkpoint_offset INTEGER NOT NULL DEFAULT 0, -- byte offset in that file after checkpoint_line (-1: unknown)
   urlsweep_version  TEXT NOT NULL,
   pid               INTEGER,                   -- the process writing while state = 'running'
-  hostname          TEXT
+  hostname          TEXT,
+  results_rows      INTEGER                    -- rows in results as of this run's last commit
 );
 
 CREATE TABLE IF NOT EXISTS results (

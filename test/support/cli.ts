@@ -18,6 +18,8 @@ interface RunOptions {
   env?: NodeJS.ProcessEnv;
   /** A command the binary runs under (prlimit …), as a user's shell would. */
   wrap?: string[];
+  /** Options for node itself (--trace-gc …). */
+  nodeArgs?: string[];
 }
 
 /** Runs urlsweep to the end. */
@@ -30,7 +32,7 @@ export function urlsweep(args: string[], options: RunOptions & { stdin?: string 
 /** Starts urlsweep and leaves it running (for signals). */
 export function start(args: string[], options: RunOptions): ChildProcess & { output: Run } {
   const [command, ...prefix] = [...(options.wrap ?? []), process.execPath];
-  const child = spawn(command!, [...prefix, CLI, ...args], {
+  const child = spawn(command!, [...prefix, ...(options.nodeArgs ?? []), CLI, ...args], {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],
