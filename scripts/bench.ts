@@ -5,7 +5,8 @@
 // Then the frontier's scenarios (scripts/benchFrontier.ts): host-sorted against shuffled, dead hosts,
 // rate-limited hosts, each against its ideal.
 // Usage: node dist/scripts/bench.js [--rounds 1] [--size 1]
-//          [--only keepalive,keepalive-spread,manyhosts,latency,tls,scale,sorted,deadhosts,ratelimited]  (deadhosts-n: --host-errors 3, 8, 16)
+//          [--only keepalive,keepalive-spread,manyhosts,latency,tls,scale,sorted,deadhosts,ratelimited]
+//          (deadhosts-n: --host-errors 3, 8, 16; scale-mixed: the scale run with its hosts mixed, not sorted)
 //                                   [--tools urlsweep,undici,urlsweep-1t,fetch]
 //   --size scales every list (0.1 for a quick look); --rounds > 1 gives medians of that many rounds.
 import { spawn } from 'node:child_process';
@@ -202,14 +203,18 @@ try {
       baseline: { ...plain, caFile: simInfo.caFile, concurrency: 512, timeoutMs: 30_000, connectTimeoutMs: 10_000 },
     });
   }
-  if (ONLY.has('scale')) {
+  for (const order of ['sorted', 'mixed'] as const) {
+    const name = order === 'sorted' ? 'scale' : 'scale-mixed';
+    if (!ONLY.has(name)) continue;
     const urls = scaled(10_000_000);
+    // Sorted by host, as real lists come: every URL after the first hosts' quotas passes through the
+    // frontier. Mixed: the hosts interleaved (a multiplicative hash of the line), as a shuffled list has them.
+    const host = (i: number): number => (order === 'sorted' ? Math.floor((i * 64) / urls) : (Math.imul(i, 2654435761) >>> 0) % 64);
     scenarios.push({
-      name: 'scale',
-      what: `${urls.toLocaleString('en-US')} URLs over 64 host names on one origin, sorted by host, -c 512`,
+      name,
+      what: `${urls.toLocaleString('en-US')} URLs over 64 host names on one origin, ${order === 'sorted' ? 'sorted by host' : 'hosts mixed'}, -c 512`,
       urls,
-      // Sorted by host, as real lists come: every URL after the first hosts' quotas passes through the frontier.
-      list: await writeLines(join(work, 'scale.txt'), urls, (i) => `http://s${Math.floor((i * 64) / urls)}.scale.test:${originPort}/${i}`),
+      list: await writeLines(join(work, `${name}.txt`), urls, (i) => `http://s${host(i)}.scale.test:${originPort}/${i}`),
       quarter: '',
       tenth: '',
       sweep: { ...dns, concurrency: 512, perHost: 16 },
@@ -249,6 +254,7 @@ try {
             `  round ${round} ${tool.padEnd(12)} ${fmt(rate)} URLs/s  ${(m.elapsedMs / 1000).toFixed(1)} s  peak ${m.peakRssMb.toFixed(0)} MB  ` +
               `coordinator event-loop p99 ${m.eventLoopP99Ms.toFixed(0)} ms  ${JSON.stringify(m.byOutcome)}${whole ? '' : '  (first quarter)'}`,
           );
+          if (scenario.sweepOnly) console.log(`  ${rssNote(m)}; RSS by rows: ${JSON.stringify(m.rss)}`);
         } else {
           const whole = tool === 'undici';
           const m = await measure<BaselineMeasure>('baselinePool.js', { ...scenario.baseline, client: tool, list: whole ? scenario.list : scenario.tenth });
@@ -283,6 +289,14 @@ function fmt(n: number | null | undefined): string {
   return n === null || n === undefined || Number.isNaN(n) ? '-' : Math.round(n).toLocaleString('en-US');
 }
 
+/** Memory against rows after the first minute: flat when bounded by the work in flight, a slope when something grows per row. */
+function rssNote(m: SweepMeasure): string {
+  const s = m.rssSlope;
+  if (!s) return 'RSS slope: too short to tell';
+  const flag = s.grows ? ' GROWS: memory climbs with the rows beyond noise' : ' (flat)';
+  return `RSS ${s.mbPerMillion >= 0 ? '+' : ''}${s.mbPerMillion.toFixed(1)} MB per million rows over ${fmt(s.rows)} rows, noise ${s.noiseMb.toFixed(0)} MB${flag}; sweep peak ${m.sweepPeakRssMb.toFixed(0)} MB, indexes ${m.indexMs === null ? '-' : `${(m.indexMs / 1000).toFixed(0)} s`}`;
+}
+
 function printTable(rows: Row[]): void {
   const m = (xs: number[]): number | null => (xs.length ? median(xs) : null);
   const ratio = (a: number | null, b: number | null): string => (a && b ? (a / b).toFixed(2) : '-');
@@ -301,6 +315,7 @@ function printTable(rows: Row[]): void {
     }
     if (r.scenario.sweepOnly && last) {
       notes.push(`first tenth ${fmt(last.firstTenthRate)}/s, last tenth ${fmt(last.lastTenthRate)}/s (${ratio(last.lastTenthRate, last.firstTenthRate)})`);
+      notes.push(rssNote(last));
     }
     return [
       r.scenario.name, fmt(sweep), fmt(m(r.rates['urlsweep-1t'])), fmt(m(r.rates.undici)), fmt(m(r.rates.fetch)),

@@ -85,9 +85,12 @@ describe('urlsweep run', () => {
     writeFileSync(list, 'https://fine-json.test/\n');
     const run = await urlsweep(['run', list, '--sim', '--db', join(temp.dir, 'json.db'), ...FAST, '--progress', 'json']);
     assert.equal(run.code, 0, run.stderr);
-    const events = run.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { event: string; total?: number });
+    const events = run.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { event: string; total?: number; rows?: number; indexMs?: number });
     assert.equal(events.at(-1)!.event, 'summary');
     assert.equal(events.at(-1)!.total, 1);
+    // Building the indexes is said before it starts (minutes on 100M rows), and timed in the summary.
+    assert.deepEqual(events.at(-2), { event: 'indexing', rows: 1 });
+    assert.equal(typeof events.at(-1)!.indexMs, 'number');
   });
 });
 

@@ -6,7 +6,11 @@ import { count, duration, millis } from './format.js';
 export function summaryText(s: SweepSummary): string {
   const lines: string[] = [];
   if (s.alreadyComplete) lines.push(`This sweep is already complete; nothing to do (use --fresh to start over).`);
-  else lines.push(`Recorded ${count(s.recorded)} results in ${duration(s.elapsedMs)} (${count(s.rate)} URLs/s).`);
+  else {
+    // Building the indexes is minutes of a 100M-line sweep: said apart, or the rate would seem to fall.
+    const indexes = s.indexMs !== null && s.indexMs >= 1000 ? `, of which ${duration(s.indexMs)} building the indexes` : '';
+    lines.push(`Recorded ${count(s.recorded)} results in ${duration(s.elapsedMs)} (${count(s.rate)} URLs/s${indexes}).`);
+  }
   if (s.interrupted) lines.push(`Interrupted (${s.interrupted}): what was done is saved; run the same command again to resume.`);
   if (s.workerRestarts > 0) lines.push(`${s.workerRestarts} worker thread(s) died and were replaced; their URLs were sent again.`);
   lines.push('');
