@@ -46,13 +46,13 @@ delay.enable();
 const snapshots: ProgressSnapshot[] = [];
 // Resident memory of the whole process (every thread) at each progress snapshot, against rows recorded.
 const rss: Array<[rows: number, mb: number, atMs: number]> = [];
-let sweepPeakRssMb = 0;
+let sweepPeakRssMb: number | null = null;
 const summary = await runSweep(
   options,
   {
     progress: (s) => {
       snapshots.push(s);
-      rss.push([s.recorded, process.memoryUsage.rss() / 1e6, s.elapsedMs]);
+      rss.push([s.recorded, process.memoryUsage.rss() / 2 ** 20, s.elapsedMs]);
     },
     indexing: () => (sweepPeakRssMb = peakRssMb()),
   },
@@ -79,7 +79,8 @@ const measure: SweepMeasure = {
   byOutcome: summary.byOutcome,
   byStatusClass: summary.byStatusClass,
   rssSlope: rssSlope(rss),
-  sweepPeakRssMb,
+  // A run that never built its indexes (interrupted) peaked while sweeping.
+  sweepPeakRssMb: sweepPeakRssMb ?? peakRssMb(),
   indexMs: summary.indexMs,
   // Every tenth sample is enough to draw the curve.
   rss: rss.filter((_, i) => i % 10 === 0).map(([rows, mb]) => [rows, Math.round(mb)]),

@@ -1,6 +1,6 @@
-// A first-in first-out queue over an array with a moving head. Taking from the head is O(1), and the
-// head's taken slots are dropped once they outnumber what is left, so the array never holds on to what
-// was taken. (A busy host's queue, never empty for long, used to keep every URL it had ever been given:
+// A first-in first-out queue over an array with a moving head. Taking from the head is O(1); a taken
+// slot lets go of its item at once, and the taken slots are cut off once they outnumber what is left, so
+// the array never holds on to what was taken. (A busy host's queue, never empty for long, used to keep every URL it had ever been given:
 // memory that grew with the input.)
 const COMPACT_AFTER = 1024;
 
@@ -18,7 +18,9 @@ export class Fifo<T> {
 
   shift(): T | undefined {
     if (this.head === this.items.length) return undefined;
-    const item = this.items[this.head++]!;
+    const item = this.items[this.head]!;
+    // The slot lets go of the item at once; the array itself is cut down below.
+    this.items[this.head++] = undefined as T;
     if (this.head === this.items.length) this.clear();
     else if (this.head >= COMPACT_AFTER && this.head * 2 >= this.items.length) {
       this.items = this.items.slice(this.head);

@@ -83,10 +83,11 @@ export async function runSweep(
       // Never mark a sweep finished with URLs parked: a rerun would then say it is complete.
       const left = store.parkedCount();
       if (left > 0) throw new SweepError(`${left} parked URLs have no result; run the same command again to sweep them`);
-      listener.indexing?.(plan.earlierRows - (redo ?? 0) + stats.recorded);
+      listener.indexing?.(store.rowCount());
       const indexing = Date.now();
       store.buildIndexes();
       stats.indexMs = Date.now() - indexing;
+      store.recount();
     } catch (err) {
       markFailed(store);
       throw err;

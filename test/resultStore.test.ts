@@ -344,7 +344,15 @@ describe('resume state', () => {
       store.write([row(1), row(2)], null, [], [1, 2]);
       assert.equal(store.previous()?.rows, 2);
     });
-    // A database from before the count was kept is counted once.
+    // A line recorded twice (REPLACE) counts twice until the finished sweep counts again.
+    withStore(file, (store) => {
+      store.beginRun(INPUTS, {}, '0.0.1', { line: 4, input: 0, offset: 40 });
+      store.write([row(2)], null);
+      assert.equal(store.previous()?.rows, 3);
+      store.recount();
+      assert.equal(store.previous()?.rows, 2);
+    });
+    // A run that kept no count (one left by hand, say) is counted.
     const conn = new Database(file);
     conn.exec('UPDATE runs SET results_rows = NULL');
     conn.close();

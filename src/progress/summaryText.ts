@@ -7,8 +7,9 @@ export function summaryText(s: SweepSummary): string {
   const lines: string[] = [];
   if (s.alreadyComplete) lines.push(`This sweep is already complete; nothing to do (use --fresh to start over).`);
   else {
-    // Building the indexes is minutes of a 100M-line sweep: said apart, or the rate would seem to fall.
-    const indexes = s.indexMs !== null && s.indexMs >= 1000 ? `, of which ${duration(s.indexMs)} building the indexes` : '';
+    // Building the indexes is minutes of a 100M-line sweep, after the last request: said, so that the
+    // time is not taken for the sweep's own.
+    const indexes = s.indexMs !== null && s.indexMs >= 1000 ? `, ${duration(s.indexMs)} of it building the indexes` : '';
     lines.push(`Recorded ${count(s.recorded)} results in ${duration(s.elapsedMs)} (${count(s.rate)} URLs/s${indexes}).`);
   }
   if (s.interrupted) lines.push(`Interrupted (${s.interrupted}): what was done is saved; run the same command again to resume.`);

@@ -26,10 +26,13 @@ export const MIGRATIONS: Record<number, (db: MigrationDb) => void> = {
     if (columns.length > 0 && !columns.includes('throttled')) db.exec('ALTER TABLE results ADD COLUMN throttled INTEGER NOT NULL DEFAULT 0');
   },
   3: (db) => {
-    // Rows kept count of, so a resume need not count them (a scan of the whole table at 100M rows); NULL
-    // in runs of older versions, which are counted once.
+    // Rows kept count of, so a resume need not count them (a scan of the whole table at 100M rows):
+    // counted once here, for the latest run, which the next run takes its count from.
     const columns = db.columns('runs');
-    if (columns.length > 0 && !columns.includes('results_rows')) db.exec('ALTER TABLE runs ADD COLUMN results_rows INTEGER');
+    if (columns.length > 0 && !columns.includes('results_rows')) {
+      db.exec('ALTER TABLE runs ADD COLUMN results_rows INTEGER');
+      db.exec('UPDATE runs SET results_rows = (SELECT count(*) FROM results) WHERE id = (SELECT max(id) FROM runs)');
+    }
   },
 };
 
