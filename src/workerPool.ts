@@ -16,8 +16,8 @@ const MAX_RESTARTS = 10;
 const WORKER_HEAP_MB = 1024;
 /**
  * A worker's young generation. V8's default on this size of machine is 48 MB, mostly short-lived request
- * garbage that one scavenge would free; 16 MB saves ~15 MB of resident memory per worker at the same rate
- * (BENCHMARKS.md, section 8). 12 MB cost a fifth of the rate.
+ * garbage that one scavenge would free; 16 MB saved ~10 MB of resident memory per worker with no loss of rate (one round
+ * each, BENCHMARKS.md section 8); 12 MB cost a fifth of the rate.
  */
 const WORKER_YOUNG_MB = 16;
 
