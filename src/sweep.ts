@@ -2,6 +2,7 @@
 // workers and parks what a host cannot take yet), records every result with its checkpoint, and reports
 // progress. Everything the CLI's `run` does is this call.
 import { fitOpenFiles } from './openFiles.js';
+import { boundHeapGrowth } from './heapGrowth.js';
 import { readLines, ReadProgress, type InputLine } from './input/lineReader.js';
 import { parseLine } from './input/parseLine.js';
 import { identify } from './input/inputIdentity.js';
@@ -65,6 +66,7 @@ export async function runSweep(
     if (plan.kind === 'complete') return summarize(store, null, { alreadyComplete: true });
     const parked = store.parkedCount();
     listener.start?.({ resumedFrom: plan.from.line, earlierRows: plan.earlierRows, changedOptions: plan.changedOptions, parked, redo });
+    boundHeapGrowth();
     const fd = fitOpenFiles(options.concurrency, options.threads);
     if (fd.note) listener.notice?.(fd.note);
     let stats: SweepStats;
