@@ -13,6 +13,8 @@ export const Codes = {
   binaryLine: 'URLSWEEP_BINARY_LINE',
   /** A URL not tried: its host had failed to connect --host-errors times in a row with no answer. */
   hostDown: 'URLSWEEP_HOST_DOWN',
+  /** A status line whose status is below 100 (`000`, `042`): not an HTTP answer. */
+  badStatus: 'URLSWEEP_BAD_STATUS',
   /** A bug in urlsweep, recorded on the URL's row rather than lost. */
   internal: 'URLSWEEP_INTERNAL',
 } as const;
@@ -45,6 +47,7 @@ const exact: Record<string, Outcome> = {
   UND_ERR_HEADERS_OVERFLOW: 'protocol_error',
   UND_ERR_RESPONSE_EXCEEDED_MAX_SIZE: 'protocol_error',
   UND_ERR_INFO: 'protocol_error',
+  [Codes.badStatus]: 'protocol_error',
   [Codes.tooManyRedirects]: 'too_many_redirects',
   [Codes.redirectLoop]: 'too_many_redirects',
   [Codes.invalidUrl]: 'invalid_url',

@@ -5,7 +5,7 @@
 // spending a retry; a host that goes down ends the URL with the failure it had.
 import type { EngineConfig, Hop, Job, Outcome, ResultRow } from '../src/messages.js';
 import { Codes, classify, codeOf, isNoAnswer, isTransientError, isTransientStatus, shortMessage, type Phase } from '../src/outcome.js';
-import { Deadline } from './deadline.js';
+import { Deadline, withinDeadline } from './deadline.js';
 import { exchange, ExchangeError, type Answer } from './exchange.js';
 import type { HostResolver } from './resolver.js';
 import type { ConnectionPools } from './connectionPools.js';
@@ -215,7 +215,8 @@ async function request(url: URL, method: 'HEAD' | 'GET', run: Run, trail: Trail,
 async function resolveAndExchange(name: string, url: URL, method: 'HEAD' | 'GET', run: Run, trail: Trail): Promise<Answer | Failure> {
   const { ctx, deadline } = run;
   try {
-    // Most requests know their address already (cached, or an IP): no promise on that path.
+    // Most requests know their address already (cached, or an IP): no promise on that path. A lookup counts
+    // against the URL's total time (the shared query itself goes on for other URLs).
     trail.remoteIp = (ctx.resolver.known(name) ?? (await withinDeadline(ctx.resolver.resolve(name), deadline))).address;
   } catch (err) {
     return new Failure(codeOf(err), shortMessage(err), 'dns');
@@ -259,14 +260,6 @@ function pausesHost(answer: Answer, capMs: number): boolean {
   const ms = parseRetryAfter(answer.retryAfter);
   if (ms !== null) return ms <= capMs;
   return answer.status === 429;
-}
-
-/** A lookup counts against the URL's total time too (the shared query itself goes on for other URLs). */
-function withinDeadline<T>(work: Promise<T>, deadline: Deadline): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    deadline.onExpire = reject;
-    work.then(resolve, reject).finally(() => (deadline.onExpire = null));
-  });
 }
 
 /** Exponential back-off with jitter: half fixed, half random, so retries of many URLs spread out. */

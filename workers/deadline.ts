@@ -1,6 +1,12 @@
 // The total time allowed for one URL, redirects and retries included. It starts when the URL's first
 // request starts, never while the URL waits in a queue, and it stops while the URL waits for its host's
 // turn (the host's window, pace or pause): only the time the URL is being worked on counts.
+//
+// Expiry aborts one AbortSignal that every stage of the URL listens to for as long as it runs: name
+// resolution, the connection, TLS, headers and body. A stage adds its listener and takes it away when it
+// ends, so no stage's cleanup can undo another's (a single callback slot, set by each stage and cleared
+// by its `finally`, was cleared by the DNS wait after the request had set it: the first URL of a host
+// then ran past --timeout for as long as the server kept sending).
 import { SweepError, Codes } from '../src/outcome.js';
 
 export class Deadline {
@@ -8,12 +14,16 @@ export class Deadline {
   /** Time spent before the current stretch, and when the current stretch began (null: suspended). */
   private spentBefore = 0;
   private since: number | null = null;
-  expired = false;
-  /** Called once when time runs out: the exchange in progress aborts itself. */
-  onExpire: ((err: Error) => void) | null = null;
+  private readonly controller = new AbortController();
+  /** Aborted once, when time runs out, with the deadline's error as its reason. */
+  readonly signal: AbortSignal = this.controller.signal;
 
   constructor(private readonly ms: number) {
     this.resume();
+  }
+
+  get expired(): boolean {
+    return this.signal.aborted;
   }
 
   /** Time worked on so far, ms. */
@@ -36,10 +46,7 @@ export class Deadline {
   resume(): void {
     if (this.since !== null || this.expired) return;
     this.since = performance.now();
-    this.timer = setTimeout(() => {
-      this.expired = true;
-      this.onExpire?.(this.error());
-    }, this.ms - this.spentBefore);
+    this.timer = setTimeout(() => this.controller.abort(this.error()), this.ms - this.spentBefore);
   }
 
   /** The failure to record; `connecting` when time ran out before a connection was made. */
@@ -53,4 +60,15 @@ export class Deadline {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
+}
+
+/** Runs `work` under the deadline: rejects with the deadline's error when it expires first (the work itself goes on). */
+export function withinDeadline<T>(work: Promise<T>, deadline: Deadline): Promise<T> {
+  const { signal } = deadline;
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

@@ -3,6 +3,7 @@
 import type { Dispatcher } from 'undici';
 import type { ConnectionPools } from './connectionPools.js';
 import type { Deadline } from './deadline.js';
+import { Codes, SweepError } from '../src/outcome.js';
 
 export interface Answer {
   status: number;
@@ -39,20 +40,22 @@ export function exchange(pools: ConnectionPools, req: ExchangeRequest, deadline:
     const answer: Answer = { status: 0, contentType: null, contentLength: null, location: null, retryAfter: null, bodyBytes: 0 };
     const origin = pools.lease(req.url.origin);
 
+    // The deadline may pass before undici hands us an abort function: then the connection was never made,
+    // so it is a connect timeout. Answer at once, and abort the request as soon as it starts.
+    const onExpire = (): void => {
+      const err = deadline.signal.reason as Error;
+      if (abort) abort(err);
+      settle(abort ? err : deadline.error(true));
+    };
     const settle = (err: Error | null): void => {
       if (settled) return;
       settled = true;
-      deadline.onExpire = null;
+      deadline.signal.removeEventListener('abort', onExpire);
       pools.release(origin);
       if (err) reject(new ExchangeError(err, abort !== null));
       else resolve(answer);
     };
-    // The deadline may pass before undici hands us an abort function: then the connection was never made,
-    // so it is a connect timeout. Answer at once, and abort the request as soon as it starts.
-    deadline.onExpire = (err) => {
-      if (abort) abort(err);
-      settle(abort ? err : deadline.error(true));
-    };
+    deadline.signal.addEventListener('abort', onExpire, { once: true });
 
     const handler: Dispatcher.DispatchHandler = {
       onConnect(abortRequest: (err?: Error) => void) {
@@ -60,6 +63,13 @@ export function exchange(pools: ConnectionPools, req: ExchangeRequest, deadline:
         else abort = abortRequest;
       },
       onHeaders(status: number, raw: Buffer[]) {
+        // undici takes any three digits for a status, and one below 100 then trips an assertion of its own.
+        if (status < 100) {
+          abort!(new SweepError(Codes.badStatus, `status ${String(status).padStart(3, '0')} is not an HTTP status`));
+          return false;
+        }
+        // An interim answer (103 Early Hints, 102): its headers are not the final answer's (RFC 9110 §15.2).
+        if (status < 200) return true;
         answer.status = status;
         for (let i = 0; i < raw.length; i += 2) readHeader(answer, raw[i]!, raw[i + 1]!);
         return true;

@@ -4,3 +4,4 @@ export { BEHAVIOURS, BEHAVIOUR_NAMES, behaviourOf, type Behaviour } from './beha
 export { startBlackhole, type Blackhole } from './blackhole.js';
 export type { Arrival } from './httpServer.js';
 export { startCannedOrigin, type CannedOrigin } from './cannedOrigin.js';
+export { startHostileOrigin, HOSTILE_BEHAVIOURS, TRICKLE_EVERY_MS, type HostileOrigin, type HostileBehaviour } from './hostileOrigin.js';
