@@ -21,6 +21,7 @@ import type { SweepMeasure } from './benchSweep.js';
 import type { BaselineMeasure, BaselineOptions } from './baselinePool.js';
 import { measureResolver, measureWriter, type StageFigures } from './benchStages.js';
 import { median } from './benchStats.js';
+import { measure } from './measureChild.js';
 import { frontierScenarios, printFrontierTable, type FrontierRow } from './benchFrontier.js';
 
 const { values } = parseArgs({
@@ -56,16 +57,6 @@ async function child(script: string, args: string[]): Promise<{ line: string; as
     },
     stop: () => proc.stdin!.end(),
   };
-}
-
-/** Runs a measuring script to its end and parses the JSON line it prints. */
-async function measure<T>(script: string, config: object): Promise<T> {
-  const proc = spawn(process.execPath, [join(root, 'dist/scripts', script), JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  proc.stdout!.on('data', (d: Buffer) => (out += d));
-  const [code] = (await once(proc, 'exit')) as [number];
-  if (code !== 0) throw new Error(`${script} exited with ${code}`);
-  return JSON.parse(out.trim().split('\n').at(-1)!) as T;
 }
 
 /** A scenario's list, its first quarter (urlsweep on one thread) and its first tenth (fetch). */
