@@ -100,10 +100,27 @@ test('push-back halves the window at most once a second; good answers grow it ba
 
 test('two timeouts in a row cut the window; one does not', () => {
   const host = new Host('a.test', policy({ perHost: 8 }));
-  request(host, 0, { kind: 'timeout' });
+  request(host, 0, { kind: 'timeout', code: 'UND_ERR_HEADERS_TIMEOUT', line: 1 });
   assert.equal(host.parallel(0), 8);
-  request(host, 0, { kind: 'timeout' });
+  request(host, 0, { kind: 'timeout', code: 'UND_ERR_HEADERS_TIMEOUT', line: 1 });
   assert.equal(host.parallel(0), 4);
+});
+
+test('timeouts in a row count towards --host-errors as connection failures do; an answer starts the count again', () => {
+  const host = new Host('hangs.test', policy({ perHost: 8, hostErrors: 3 }));
+  const timeout = (line: number): Signal => ({ kind: 'timeout', code: 'URLSWEEP_DEADLINE', line });
+  request(host, 0, timeout(1));
+  request(host, 0, unreachable(2));
+  request(host, 0, ANSWER);
+  request(host, 0, timeout(3));
+  request(host, 0, timeout(4));
+  assert.equal(host.down, null, 'the answer between started the count again');
+  request(host, 0, timeout(5));
+  assert.deepEqual(host.down, {
+    outcome: 'timeout',
+    cause: 'URLSWEEP_DEADLINE',
+    message: 'not tried: host down after 3 failures in a row with no answer (3 URLs of this host failed first; last: timeout URLSWEEP_DEADLINE)',
+  });
 });
 
 test('while connections fail, no attempt beyond those in flight; down after --host-errors in a row', () => {
@@ -117,7 +134,7 @@ test('while connections fail, no attempt beyond those in flight; down after --ho
   assert.deepEqual(host.down, {
     outcome: 'connect_timeout',
     cause: 'UND_ERR_CONNECT_TIMEOUT',
-    message: 'not tried: host down after 3 connection failures in a row with no answer (2 URLs of this host failed first; last: connect_timeout UND_ERR_CONNECT_TIMEOUT)',
+    message: 'not tried: host down after 3 failures in a row with no answer (2 URLs of this host failed first; last: connect_timeout UND_ERR_CONNECT_TIMEOUT)',
   });
   assert.equal(host.wait(10_500), Infinity);
   assert.equal(host.parallel(10_500), 0);

@@ -143,7 +143,7 @@ describe('dead hosts', () => {
       assert.ok(tried.length <= 8, `${host}: ${tried.length} URLs tried`);
       assert.equal(tried.length + untried.length, 60);
       assert.ok(untried.every((r) => r.attempts === 0 && r.status === null));
-      assert.match(untried[0]!.error_message!, /^not tried: host down after 4 connection failures in a row with no answer \(\d URLs? of this host failed first; last: /);
+      assert.match(untried[0]!.error_message!, /^not tried: host down after 4 failures in a row with no answer \(\d URLs? of this host failed first; last: /);
     }
     assert.ok(of('fine-beside-dead.test').every((r) => r.status === 200));
   });

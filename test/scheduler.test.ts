@@ -145,7 +145,7 @@ test('a host that fails to connect --host-errors times in a row is down: its wai
   for (const r of notTried) {
     assert.equal(r.outcome, 'connect_refused');
     assert.equal(r.attempts, 0);
-    assert.match(r.error_message!, /host down after 3 connection failures in a row with no answer \(3 URLs of this host failed first; last: connect_refused ECONNREFUSED\)/);
+    assert.match(r.error_message!, /host down after 3 failures in a row with no answer \(3 URLs of this host failed first; last: connect_refused ECONNREFUSED\)/);
   }
   assert.ok(reports.some((r) => r.host === 'dead.test' && r.down !== null && r.parallel === 0), 'the coordinator hears of it');
   s.add([job(11, 'dead.test')]);

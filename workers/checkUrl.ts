@@ -243,7 +243,7 @@ function signalOf(result: Answer | Failure, line: number): Signal {
   }
   const outcome = outcomeOf(result);
   if (result.phase !== 'request') return { kind: 'unreachable', outcome, code: result.code, line };
-  return outcome === 'timeout' ? { kind: 'timeout' } : NEUTRAL;
+  return outcome === 'timeout' ? { kind: 'timeout', code: result.code, line } : NEUTRAL;
 }
 
 function outcomeOf(failure: Failure): Outcome {

@@ -5,7 +5,8 @@
 //   times BACKOFF_RATE), growing back slowly while it answers well;
 // - a pause when it says so (Retry-After, capped), or when it answers 429 without saying how long;
 // - while connections fail, no more attempts than those already in flight; down after --host-errors
-//   connection failures in a row with no answer: its other URLs are not tried.
+//   failures in a row with no answer (connection failures, and timeouts: a server that accepts and never
+//   answers would otherwise cost one --timeout per URL, one at a time): its other URLs are not tried.
 // The scheduler asks it when its next request may start; every request tells it how it went.
 import type { HostDown, Job, Outcome } from '../src/messages.js';
 import { Pace } from './pace.js';
@@ -28,7 +29,7 @@ export type Signal =
   /** 429 or 503: slow down; `retryAfterMs` when the host said for how long. */
   | { kind: 'pushback'; status: number; retryAfterMs: number | null }
   /** Connected, but the answer did not come in time. */
-  | { kind: 'timeout' }
+  | { kind: 'timeout'; code: string; line: number }
   /** No connection at all: name not found, refused, connect timeout, TLS handshake failure. */
   | { kind: 'unreachable'; outcome: Outcome; code: string; line: number }
   /** Something that says nothing about the host (a broken answer, a bare name's HTTPS probe). */
@@ -62,7 +63,7 @@ export class Host {
   private pushbacks = 0;
   private timeouts = 0;
   private lastCut = -Infinity;
-  /** Connection failures in a row, and the URLs they belonged to. */
+  /** Failures in a row with no answer (connection failures, timeouts), and the URLs they belonged to. */
   private failures = 0;
   private readonly failedUrls = new Set<number>();
   down: HostDown | null = null;
@@ -108,7 +109,7 @@ export class Host {
   /** A request ended; what it says about the host. */
   finish(signal: Signal, now: number): void {
     this.active--;
-    if (signal.kind !== 'unreachable' && signal.kind !== 'neutral') {
+    if (signal.kind === 'answer' || signal.kind === 'pushback') {
       this.failures = 0;
       this.failedUrls.clear();
     }
@@ -127,25 +128,30 @@ export class Host {
         break;
       case 'timeout':
         if (++this.timeouts >= TIMEOUTS_TO_CUT) this.cut(now, false);
+        this.failed('timeout', signal.code, signal.line);
         break;
       case 'unreachable':
         // No new connection attempts while those in flight keep failing: a dead host costs one round of
         // connect timeouts, not one per URL. It grows back with its first answers.
         this.window = Math.max(1, Math.min(this.window, this.active));
-        this.failures++;
-        this.failedUrls.add(signal.line);
-        if (this.policy.hostErrors > 0 && this.failures >= this.policy.hostErrors && !this.down) {
-          const urls = this.failedUrls.size;
-          this.down = {
-            outcome: signal.outcome,
-            cause: signal.code,
-            message:
-              `not tried: host down after ${this.failures} connection failures in a row with no answer ` +
-              `(${urls} URL${urls === 1 ? '' : 's'} of this host failed first; last: ${signal.outcome} ${signal.code})`,
-          };
-        }
+        this.failed(signal.outcome, signal.code, signal.line);
         break;
     }
+  }
+
+  /** One more failure in a row with no answer; after --host-errors of them the host is down. */
+  private failed(outcome: Outcome, code: string, line: number): void {
+    this.failures++;
+    this.failedUrls.add(line);
+    if (this.policy.hostErrors === 0 || this.failures < this.policy.hostErrors || this.down) return;
+    const urls = this.failedUrls.size;
+    this.down = {
+      outcome,
+      cause: code,
+      message:
+        `not tried: host down after ${this.failures} failures in a row with no answer ` +
+        `(${urls} URL${urls === 1 ? '' : 's'} of this host failed first; last: ${outcome} ${code})`,
+    };
   }
 
   /** Requests it can have running now, as the coordinator counts its capacity. */
