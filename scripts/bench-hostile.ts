@@ -28,8 +28,8 @@ try {
   const p = hostile.port;
   const lines: string[] = [];
   const paths = ['trickle', 'slowheaders', 'silent', 'early', 'status042'];
-  // Through an IP once each: every URL of one host that times out halves its window down to one request
-  // at a time (workers/host.ts), so many of them would measure that queue, not the deadline.
+  // Through an IP once each: one host's silent URLs make it down after --host-errors of them
+  // (workers/host.ts), so many of them would measure that, not the deadline.
   lines.push(...paths.map((path) => `http://127.0.0.1:${p}/${path}`), `https://127.0.0.1:${p}/`);
   for (let i = 0; i < COPIES; i++) {
     lines.push(...paths.map((path) => `http://fine-${path}-${i}.hostile.test:${p}/${path}`), `https://fine-tls-${i}.hostile.test:${p}/`);

@@ -123,6 +123,7 @@ async function run(argv: Record<string, unknown>): Promise<number> {
     retries: argv.retries as number,
     maxRedirects: argv['max-redirects'] as number,
     insecure: argv.insecure as boolean,
+    blockPrivate: argv['block-private'] as boolean,
     caPem: argv.ca ? readCa(argv.ca as string) : null,
     headers: Object.fromEntries((argv.header as string[]).map(parseHeader)),
     userAgent: argv['user-agent'] as string,
@@ -285,7 +286,7 @@ const cli = yargs(hideBin(process.argv).map((a) => (a === '-' ? STDIN_TOKEN : a)
         .option('spread-hosts', { type: 'boolean', default: false, describe: "Every thread takes every host's URLs, --per-host split between them: faster for lists of a few big hosts, more connections for many small ones" })
         .option('host-rate', { type: 'string', coerce: last(parseRate), describe: 'Requests per second per host, e.g. 5/s or 30/m (default: none, but a host that answers 429 or 503 is slowed down)' })
         .option('rate', { type: 'string', coerce: last(parseRate), describe: 'Requests per second of the whole sweep, e.g. 200/s (default: none)' })
-        .option('host-errors', { type: 'number', default: defaults.hostErrors, coerce: atLeastZero('host-errors'), describe: "Connection failures in a row, with no answer, after which a host is down and its other URLs are recorded untried (URLSWEEP_HOST_DOWN); 0: never. Up to --per-host costs one round of connect timeouts" })
+        .option('host-errors', { type: 'number', default: defaults.hostErrors, coerce: atLeastZero('host-errors'), describe: "Failures in a row with no answer (connection failures, timeouts) after which a host is down and its other URLs are recorded untried (URLSWEEP_HOST_DOWN); 0: never. Up to --per-host costs one round of connect timeouts" })
         .option('redo', { type: 'string', array: true, coerce: redoList, describe: 'Sweep again the rows of a finished sweep with these outcomes, error codes or statuses, e.g. timeout,URLSWEEP_HOST_DOWN,503 (earlier rows kept in results_history)' })
         .option('timeout', { type: 'string', defaultDescription: seconds(defaults.timeoutMs), coerce: last(parseDuration), describe: 'Total time per URL, redirects and retries included' })
         .option('connect-timeout', { type: 'string', defaultDescription: seconds(defaults.connectTimeoutMs), coerce: last(parseDuration), describe: 'Time to connect (TCP and TLS)' })
@@ -294,6 +295,11 @@ const cli = yargs(hideBin(process.argv).map((a) => (a === '-' ? STDIN_TOKEN : a)
         .option('retries', { type: 'number', default: defaults.retries, coerce: atLeastZero('retries'), describe: 'Retries of transient failures (timeouts, resets, 429, 502, 503, 504)' })
         .option('max-redirects', { type: 'number', default: defaults.maxRedirects, coerce: atLeastZero('max-redirects'), describe: 'Redirects followed before giving up' })
         .option('insecure', { type: 'boolean', default: false, describe: 'Accept any TLS certificate' })
+        .option('block-private', {
+          type: 'boolean',
+          default: false,
+          describe: 'Refuse addresses that are not public: loopback, private, link-local (cloud metadata), CGNAT, unique-local, multicast, unspecified; checked on the address connected to, after resolution and on every redirect (outcome blocked). For lists from untrusted sources',
+        })
         .option('ca', { type: 'string', coerce: last(), describe: 'PEM file of extra CA certificates to trust' })
         .option('header', { alias: 'H', type: 'string', array: true, default: [] as string[], describe: 'Extra request header "Name: value" (repeatable)' })
         .option('user-agent', { type: 'string', default: defaults.userAgent, coerce: last(), describe: 'User-Agent header' })
@@ -313,7 +319,7 @@ const cli = yargs(hideBin(process.argv).map((a) => (a === '-' ? STDIN_TOKEN : a)
             'one stops at once. Either way, running the same command again resumes.\n' +
             'No host sets the pace: URLs of a host that cannot take more now (its --per-host, its rate, a pause it\n' +
             'asked for) are parked in the database and reading goes on; a host that answers 429 or 503 is slowed\n' +
-            'down and Retry-After pauses it; a host that fails to connect --host-errors times in a row is down.\n' +
+            'down and Retry-After pauses it; a host that fails --host-errors times in a row with no answer (cannot connect, or never answers) is down.\n' +
             'Exit codes: 0 done, 1 failed (database, input), 2 bad usage, 130 interrupted (SIGINT), 143 (SIGTERM).',
         ),
     async (argv) => {

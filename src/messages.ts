@@ -81,6 +81,8 @@ export interface EngineConfig {
   retryAfterCapMs: number;
   maxRedirects: number;
   insecure: boolean;
+  /** --block-private: addresses that are not public unicast are refused (outcome `blocked`). */
+  blockPrivate: boolean;
   /** Extra trusted CA certificates (PEM), added to Node's bundled roots. */
   caPem: string | null;
   headers: Record<string, string>;

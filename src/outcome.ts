@@ -11,10 +11,12 @@ export const Codes = {
   unsupportedScheme: 'URLSWEEP_UNSUPPORTED_SCHEME',
   lineTooLong: 'URLSWEEP_LINE_TOO_LONG',
   binaryLine: 'URLSWEEP_BINARY_LINE',
-  /** A URL not tried: its host had failed to connect --host-errors times in a row with no answer. */
+  /** A URL not tried: its host had failed --host-errors times in a row with no answer (no connection, or silence). */
   hostDown: 'URLSWEEP_HOST_DOWN',
   /** A status line whose status is below 100 (`000`, `042`): not an HTTP answer. */
   badStatus: 'URLSWEEP_BAD_STATUS',
+  /** An address refused by --block-private. */
+  blocked: 'URLSWEEP_BLOCKED',
   /** A bug in urlsweep, recorded on the URL's row rather than lost. */
   internal: 'URLSWEEP_INTERNAL',
 } as const;
@@ -48,6 +50,7 @@ const exact: Record<string, Outcome> = {
   UND_ERR_RESPONSE_EXCEEDED_MAX_SIZE: 'protocol_error',
   UND_ERR_INFO: 'protocol_error',
   [Codes.badStatus]: 'protocol_error',
+  [Codes.blocked]: 'blocked',
   [Codes.tooManyRedirects]: 'too_many_redirects',
   [Codes.redirectLoop]: 'too_many_redirects',
   [Codes.invalidUrl]: 'invalid_url',

@@ -33,6 +33,8 @@ export interface SweepOptions {
   retries: number;
   maxRedirects: number;
   insecure: boolean;
+  /** Refuse addresses that are not public unicast (loopback, private, link-local, …): --block-private. */
+  blockPrivate: boolean;
   caPem: string | null;
   headers: Record<string, string>;
   userAgent: string;
@@ -65,6 +67,7 @@ export function defaultOptions(): Omit<SweepOptions, 'inputs'> {
     retries: 2,
     maxRedirects: 10,
     insecure: false,
+    blockPrivate: false,
     caPem: null,
     headers: {},
     userAgent: DEFAULT_USER_AGENT,
@@ -92,6 +95,7 @@ export function engineConfig(o: SweepOptions): EngineConfig {
     retryAfterCapMs: 60_000,
     maxRedirects: o.maxRedirects,
     insecure: o.insecure,
+    blockPrivate: o.blockPrivate,
     caPem: o.caPem,
     headers: o.headers,
     userAgent: o.userAgent,

@@ -100,17 +100,19 @@ test('push-back halves the window at most once a second; good answers grow it ba
 
 test('two timeouts in a row cut the window; one does not', () => {
   const host = new Host('a.test', policy({ perHost: 8 }));
-  request(host, 0, { kind: 'timeout', code: 'UND_ERR_HEADERS_TIMEOUT', line: 1 });
+  request(host, 0, { kind: 'timeout', code: 'UND_ERR_HEADERS_TIMEOUT', line: 1, answered: false });
   assert.equal(host.parallel(0), 8);
-  request(host, 0, { kind: 'timeout', code: 'UND_ERR_HEADERS_TIMEOUT', line: 1 });
+  request(host, 0, { kind: 'timeout', code: 'UND_ERR_HEADERS_TIMEOUT', line: 1, answered: false });
   assert.equal(host.parallel(0), 4);
 });
 
-test('timeouts in a row count towards --host-errors as connection failures do; an answer starts the count again', () => {
+test('timeouts with no answer count towards --host-errors as connection failures do; an answer, or headers that came, start the count again', () => {
   const host = new Host('hangs.test', policy({ perHost: 8, hostErrors: 3 }));
-  const timeout = (line: number): Signal => ({ kind: 'timeout', code: 'URLSWEEP_DEADLINE', line });
+  const timeout = (line: number, answered = false): Signal => ({ kind: 'timeout', code: 'URLSWEEP_DEADLINE', line, answered });
   request(host, 0, timeout(1));
   request(host, 0, unreachable(2));
+  request(host, 0, timeout(6, true)); // headers came, the body did not: the host answered
+  request(host, 0, timeout(7));
   request(host, 0, ANSWER);
   request(host, 0, timeout(3));
   request(host, 0, timeout(4));

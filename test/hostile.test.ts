@@ -48,3 +48,38 @@ test('a status line outside 100-999 is a protocol error with a code of its own, 
     assert.match(r.error_message!, /status \d+ is not an HTTP status/);
   }
 });
+
+test('a host that accepts and never answers is down after --host-errors timeouts in a row, not one --timeout per URL', { timeout: 60_000 }, async () => {
+  // Twenty URLs of one silent host, two at a time: one --timeout after another would take 10 s.
+  const urls = Array.from({ length: 20 }, (_, i) => `http://127.0.0.1:${hostile.port}/silent?${i}`);
+  const result = await sweepLines(sim, temp.dir, urls, { db: `${temp.dir}/silent.db`, perHost: 2, hostErrors: 4, timeoutMs: 1_000, retries: 0, threads: 1 });
+  const timedOut = result.rows.filter((r) => r.error_code === Codes.deadline);
+  const untried = result.rows.filter((r) => r.error_code === Codes.hostDown);
+  assert.equal(result.rows.length, 20);
+  assert.ok(timedOut.length >= 4 && timedOut.length <= 5, `${timedOut.length} URLs timed out (4, and one more in flight at most)`);
+  assert.equal(untried.length, 20 - timedOut.length);
+  for (const r of untried) {
+    assert.equal(r.outcome, 'timeout');
+    assert.equal(r.attempts, 0);
+    assert.match(r.error_message!, /^not tried: host down after 4 failures in a row with no answer \(4 URLs of this host failed first; last: timeout URLSWEEP_DEADLINE\)/);
+  }
+});
+
+test('headers up to what browsers accept are read (a 40 KB cookie flood); an endless header block is cut off', async () => {
+  const cookies = `http://127.0.0.1:${hostile.port}/cookies`;
+  const flood = `http://127.0.0.1:${hostile.port}/headerflood`;
+  const result = await sweepLines(sim, temp.dir, [cookies, flood], { db: `${temp.dir}/headers.db`, retries: 0 });
+  const ok = row(result, cookies);
+  assert.equal(ok.outcome, 'response', `${ok.error_code} ${ok.error_message}`);
+  assert.equal(ok.status, 200);
+  const cut = row(result, flood);
+  assert.equal(cut.outcome, 'protocol_error');
+  assert.equal(cut.error_code, 'UND_ERR_HEADERS_OVERFLOW');
+});
+
+test('a host whose bodies run out of time did answer: it is never found down for it', { timeout: 60_000 }, async () => {
+  const urls = Array.from({ length: 10 }, (_, i) => `http://127.0.0.1:${hostile.port}/trickle?${i}`);
+  const result = await sweepLines(sim, temp.dir, urls, { db: `${temp.dir}/trickle.db`, method: 'GET', perHost: 2, hostErrors: 3, timeoutMs: 1_000, retries: 0, threads: 1 });
+  assert.equal(result.rows.length, 10);
+  for (const r of result.rows) assert.equal(r.error_code, Codes.deadline, `${r.url}: ${r.error_message}`);
+});

@@ -11,6 +11,7 @@ import type { HostResolver } from './resolver.js';
 import type { ConnectionPools } from './connectionPools.js';
 import type { Host, Signal } from './host.js';
 import { TurnRefused, type Scheduler } from './scheduler.js';
+import { blockedError, refusedRange } from './addressPolicy.js';
 
 export interface CheckContext {
   pools: ConnectionPools;
@@ -21,13 +22,17 @@ export interface CheckContext {
   scheduler: Scheduler;
 }
 
-/** A failed URL: the code decides the outcome (unless given), the phase says whether it was name resolution. */
+/**
+ * A failed URL: the code decides the outcome (unless given), the phase says whether it was name resolution.
+ * `answered`: the response's headers had come (a body that then stopped is not a silent host).
+ */
 class Failure {
   constructor(
     readonly code: string,
     readonly message: string,
     readonly phase: Phase,
     readonly outcome: Outcome | null = null,
+    readonly answered = false,
   ) {}
 }
 
@@ -52,6 +57,8 @@ const BACKOFF_CAP_MS = 10_000;
 /** Times one URL waits for its host's pause without spending a retry; past that, push-back is an ordinary retry. */
 const PAUSE_WAITS = 5;
 const NEUTRAL: Signal = { kind: 'neutral' };
+/** The share of --timeout a request must have had for its timeout to count against its host. */
+const FAIR_SHARE = 0.5;
 
 /** One URL on its way: its deadline, and the turn it was started with (used by its first request). */
 class Run {
@@ -200,6 +207,8 @@ async function request(url: URL, method: 'HEAD' | 'GET', run: Run, trail: Trail,
   const name = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   const turn = run.turn(name);
   const host = turn instanceof Promise ? await turn : turn;
+  // A request left with less than this of the URL's time is not the host's fault when it times out.
+  const fair = run.deadline.remaining() >= run.ctx.config.timeoutMs * FAIR_SHARE;
   let result: Answer | Failure;
   try {
     result = await resolveAndExchange(name, url, method, run, trail);
@@ -207,8 +216,10 @@ async function request(url: URL, method: 'HEAD' | 'GET', run: Run, trail: Trail,
     run.ctx.scheduler.release(host, NEUTRAL);
     throw err;
   }
-  const signal = signalOf(result, run.job.line);
-  run.ctx.scheduler.release(host, probe && signal.kind === 'unreachable' ? NEUTRAL : signal);
+  const signal = signalOf(result, run.job.line, fair);
+  // A bare name's HTTPS attempt is a probe: no answer over HTTPS says nothing of the host over HTTP.
+  const probing = probe && (signal.kind === 'unreachable' || signal.kind === 'timeout');
+  run.ctx.scheduler.release(host, probing ? NEUTRAL : signal);
   return result;
 }
 
@@ -223,6 +234,11 @@ async function resolveAndExchange(name: string, url: URL, method: 'HEAD' | 'GET'
   }
   if (deadline.expired) return new Failure(Codes.deadline, shortMessage(deadline.error()), 'request');
   const { config } = ctx;
+  if (config.blockPrivate) {
+    // IP literals never reach the connector's lookup, which checks what names resolve to when they connect.
+    const range = refusedRange(trail.remoteIp);
+    if (range) return new Failure(Codes.blocked, blockedError(trail.remoteIp, range).message, 'connect');
+  }
   try {
     return await exchange(
       ctx.pools,
@@ -230,20 +246,23 @@ async function resolveAndExchange(name: string, url: URL, method: 'HEAD' | 'GET'
       deadline,
     );
   } catch (err) {
-    const { failure, connected } = err as ExchangeError;
-    return new Failure(codeOf(failure), shortMessage(failure), connected ? 'request' : 'connect');
+    const { failure, connected, answered } = err as ExchangeError;
+    return new Failure(codeOf(failure), shortMessage(failure), connected ? 'request' : 'connect', null, answered);
   }
 }
 
-/** What a request's result says about its host. */
-function signalOf(result: Answer | Failure, line: number): Signal {
+/** What a request's result says about its host; a timeout only when the request had a fair share of --timeout. */
+function signalOf(result: Answer | Failure, line: number, fair: boolean): Signal {
   if (!(result instanceof Failure)) {
     if (!isPushback(result.status)) return { kind: 'answer' };
     return { kind: 'pushback', status: result.status, retryAfterMs: parseRetryAfter(result.retryAfter) };
   }
   const outcome = outcomeOf(result);
+  // The user's policy, not the host's failure.
+  if (outcome === 'blocked') return NEUTRAL;
   if (result.phase !== 'request') return { kind: 'unreachable', outcome, code: result.code, line };
-  return outcome === 'timeout' ? { kind: 'timeout', code: result.code, line } : NEUTRAL;
+  if (outcome !== 'timeout' || !fair) return NEUTRAL;
+  return { kind: 'timeout', code: result.code, line, answered: result.answered };
 }
 
 function outcomeOf(failure: Failure): Outcome {

@@ -10,6 +10,7 @@ import { buildConnector, Pool } from 'undici';
 import type { EngineConfig } from '../src/messages.js';
 import { idleOriginBudget } from '../src/openFiles.js';
 import type { HostResolver } from './resolver.js';
+import { refusingLookup } from './addressPolicy.js';
 
 /** One origin's pool; a request holds it from `lease` to `release`. */
 export interface Origin {
@@ -18,6 +19,13 @@ export interface Origin {
   active: number;
   connected: number;
 }
+
+/**
+ * Response headers accepted, in bytes. Node's default (16 KiB) refuses real sites' cookie floods (~38 KB
+ * seen); browsers take 256 KB (Chrome) or more. 128 KiB holds three such floods, and bounds what headers
+ * can cost: 128 KiB per response being parsed, 64 MB at -c 512 if every one were a flood at once.
+ */
+export const MAX_HEADER_BYTES = 128 * 1024;
 
 export class ConnectionPools {
   private readonly origins = new Map<string, Origin>();
@@ -37,6 +45,7 @@ export class ConnectionPools {
       keepAliveTimeout: 10_000,
       headersTimeout: config.headersTimeoutMs,
       bodyTimeout: config.bodyTimeoutMs,
+      maxHeaderSize: MAX_HEADER_BYTES,
     };
     this.maxOpen = config.maxConnections;
     // Idle origins may use what the requests in flight leave of the connection budget, up to twice their
@@ -106,7 +115,7 @@ function connector(config: EngineConfig, resolver: HostResolver): buildConnector
     // One TLS context for every connection: built per connection, it re-parses every root certificate.
     ...({ secureContext: createSecureContext(config.caPem ? { ca: [...rootCertificates, config.caPem] } : {}) } as object),
     // Passed through to net.connect / tls.connect.
-    ...({ lookup: resolver.lookup } as object),
+    ...({ lookup: config.blockPrivate ? refusingLookup(resolver.lookup) : resolver.lookup } as object),
   });
   if (Object.keys(config.portMap).length === 0) return connect;
   return (options, callback) => {

@@ -23,11 +23,15 @@ export interface ExchangeRequest {
   bodyTimeout: number;
 }
 
-/** A failed exchange; `connected` tells whether the request got onto a connection before it failed. */
+/**
+ * A failed exchange; `connected` tells whether the request got onto a connection before it failed, and
+ * `answered` whether the response's headers had come.
+ */
 export class ExchangeError extends Error {
   constructor(
     readonly failure: Error,
     readonly connected: boolean,
+    readonly answered: boolean,
   ) {
     super(failure.message);
   }
@@ -52,7 +56,7 @@ export function exchange(pools: ConnectionPools, req: ExchangeRequest, deadline:
       settled = true;
       deadline.signal.removeEventListener('abort', onExpire);
       pools.release(origin);
-      if (err) reject(new ExchangeError(err, abort !== null));
+      if (err) reject(new ExchangeError(err, abort !== null, answer.status > 0));
       else resolve(answer);
     };
     deadline.signal.addEventListener('abort', onExpire, { once: true });

@@ -17,7 +17,7 @@ export interface HostPolicy {
   perHost: number;
   /** Requests per second set by the user (this worker's share); null: none. */
   rate: number | null;
-  /** Connection failures in a row that make a host down; 0: never. */
+  /** Failures in a row with no answer (connection failures, timeouts) that make a host down; 0: never. */
   hostErrors: number;
   /** The longest pause honoured. */
   pauseCapMs: number;
@@ -28,8 +28,8 @@ export type Signal =
   | { kind: 'answer' }
   /** 429 or 503: slow down; `retryAfterMs` when the host said for how long. */
   | { kind: 'pushback'; status: number; retryAfterMs: number | null }
-  /** Connected, but the answer did not come in time. */
-  | { kind: 'timeout'; code: string; line: number }
+  /** Connected, but the answer (`answered`: its body) did not come in time. */
+  | { kind: 'timeout'; code: string; line: number; answered: boolean }
   /** No connection at all: name not found, refused, connect timeout, TLS handshake failure. */
   | { kind: 'unreachable'; outcome: Outcome; code: string; line: number }
   /** Something that says nothing about the host (a broken answer, a bare name's HTTPS probe). */
@@ -109,7 +109,7 @@ export class Host {
   /** A request ended; what it says about the host. */
   finish(signal: Signal, now: number): void {
     this.active--;
-    if (signal.kind === 'answer' || signal.kind === 'pushback') {
+    if (signal.kind === 'answer' || signal.kind === 'pushback' || (signal.kind === 'timeout' && signal.answered)) {
       this.failures = 0;
       this.failedUrls.clear();
     }
@@ -128,7 +128,7 @@ export class Host {
         break;
       case 'timeout':
         if (++this.timeouts >= TIMEOUTS_TO_CUT) this.cut(now, false);
-        this.failed('timeout', signal.code, signal.line);
+        if (!signal.answered) this.failed('timeout', signal.code, signal.line);
         break;
       case 'unreachable':
         // No new connection attempts while those in flight keep failing: a dead host costs one round of

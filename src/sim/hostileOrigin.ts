@@ -14,6 +14,8 @@ export const HOSTILE_BEHAVIOURS = {
   early: '103 Early Hints (with Link, Content-Type and Location headers), then a final 301 with none of them',
   status042: 'a status line with the status 042, then an empty body',
   status000: 'a status line with the status 000, then an empty body',
+  cookies: '200 with 40 KB of Set-Cookie headers (a real site\'s cookie flood), then a short body',
+  headerflood: '200 with header lines without end, as fast as the connection takes them',
   silent: 'reads the request and never answers; for a TLS client, a handshake that never completes (any request not understood is met with silence)',
 } as const satisfies Record<string, string>;
 
@@ -48,6 +50,21 @@ function answer(socket: Socket, method: string, behaviour: HostileBehaviour): vo
     case 'status000':
       socket.end(`HTTP/1.1 ${behaviour.slice(6)} Odd\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
       return;
+    case 'cookies': {
+      const cookies = Array.from({ length: 400 }, (_, i) => `Set-Cookie: c${i}=${'v'.repeat(90)}\r\n`).join('');
+      socket.end(`HTTP/1.1 200 OK\r\n${cookies}Content-Length: 3\r\nConnection: close\r\n\r\n${method === 'HEAD' ? '' : 'ok\n'}`);
+      return;
+    }
+    case 'headerflood': {
+      socket.write('HTTP/1.1 200 OK\r\n');
+      const lines = `X-Flood: ${'f'.repeat(1000)}\r\n`.repeat(64);
+      const flood = (): void => {
+        while (!socket.destroyed && socket.write(lines));
+        if (!socket.destroyed) socket.once('drain', flood);
+      };
+      flood();
+      return;
+    }
     case 'silent':
       return;
   }
