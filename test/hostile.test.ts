@@ -83,3 +83,15 @@ test('a host whose bodies run out of time did answer: it is never found down for
   assert.equal(result.rows.length, 10);
   for (const r of result.rows) assert.equal(r.error_code, Codes.deadline, `${r.url}: ${r.error_message}`);
 });
+
+for (const [behaviour, method] of [['strayhead', 'HEAD'], ['lyingkeepalive', 'GET']] as const) {
+  test(`${behaviour}: a kept-alive connection the server spoilt fails no URL (once more on a connection of its own)`, async () => {
+    // One connection at a time to one host: every URL after the first goes on the spoilt connection.
+    const urls = Array.from({ length: 36 }, (_, i) => `http://127.0.0.1:${hostile.port}/${behaviour}?${i}`);
+    const result = await sweepLines(sim, temp.dir, urls, { db: `${temp.dir}/${behaviour}.db`, method, perHost: 1, retries: 0, threads: 1 });
+    assert.equal(result.rows.length, 36);
+    const failed = result.rows.filter((r) => r.outcome !== 'response');
+    assert.deepEqual(failed.map((r) => `${r.url} ${r.error_code}`), []);
+    for (const r of result.rows) assert.equal(r.status, 200);
+  });
+}

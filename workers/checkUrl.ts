@@ -4,7 +4,7 @@
 // stops. A host that pushes back with a pause (429, or 503 with Retry-After) is waited for without
 // spending a retry; a host that goes down ends the URL with the failure it had.
 import type { EngineConfig, Hop, Job, Outcome, ResultRow } from '../src/messages.js';
-import { Codes, classify, codeOf, isNoAnswer, isTransientError, isTransientStatus, shortMessage, type Phase } from '../src/outcome.js';
+import { Codes, classify, codeOf, isBrokenConnection, isNoAnswer, isTransientError, isTransientStatus, shortMessage, type Phase } from '../src/outcome.js';
 import { Deadline, withinDeadline } from './deadline.js';
 import { exchange, ExchangeError, type Answer } from './exchange.js';
 import type { HostResolver } from './resolver.js';
@@ -239,16 +239,25 @@ async function resolveAndExchange(name: string, url: URL, method: 'HEAD' | 'GET'
     const range = refusedRange(trail.remoteIp);
     if (range) return new Failure(Codes.blocked, blockedError(trail.remoteIp, range).message, 'connect');
   }
+  const req = { url, method, headers: ctx.headers, headersTimeout: config.headersTimeoutMs, bodyTimeout: config.bodyTimeoutMs };
+  let failed: ExchangeError;
   try {
-    return await exchange(
-      ctx.pools,
-      { url, method, headers: ctx.headers, headersTimeout: config.headersTimeoutMs, bodyTimeout: config.bodyTimeoutMs },
-      deadline,
-    );
+    return await exchange(ctx.pools, req, deadline);
   } catch (err) {
-    const { failure, connected, answered } = err as ExchangeError;
-    return new Failure(codeOf(failure), shortMessage(failure), connected ? 'request' : 'connect', null, answered);
+    failed = err as ExchangeError;
   }
+  // Lost before any answer: perhaps a kept-alive connection the server had given up on. Once more on a
+  // connection of its own (no retry spent, no back-off); only if that fails too is it the URL's failure.
+  if (failed.connected && !failed.answered && isBrokenConnection(codeOf(failed.failure)) && !deadline.expired) {
+    trail.attempts++;
+    try {
+      return await exchange(ctx.pools, req, deadline, true);
+    } catch (err) {
+      failed = err as ExchangeError;
+    }
+  }
+  const { failure, connected, answered } = failed;
+  return new Failure(codeOf(failure), shortMessage(failure), connected ? 'request' : 'connect', null, answered);
 }
 
 /** What a request's result says about its host; a timeout only when the request had a fair share of --timeout. */

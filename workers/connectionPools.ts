@@ -6,18 +6,19 @@
 // and an origin holding spare connections is retired when the worker's open connections pass its share
 // of the descriptors (at -c 10000 over 10k hosts, busy origins kept 2-3 connections each: 20,000+).
 import { createSecureContext, rootCertificates } from 'node:tls';
-import { buildConnector, Pool } from 'undici';
+import { buildConnector, Client, Pool } from 'undici';
 import type { EngineConfig } from '../src/messages.js';
 import { idleOriginBudget } from '../src/openFiles.js';
 import type { HostResolver } from './resolver.js';
 import { refusingLookup } from './addressPolicy.js';
 
-/** One origin's pool; a request holds it from `lease` to `release`. */
+/** One origin's pool (or one connection of its own: `leaseFresh`); a request holds it from `lease` to `release`. */
 export interface Origin {
   readonly key: string;
-  readonly pool: Pool;
+  readonly pool: Pool | Client;
   active: number;
   connected: number;
+  readonly fresh?: boolean;
 }
 
 /**
@@ -76,7 +77,14 @@ export class ConnectionPools {
     return origin;
   }
 
+  /** A connection of its own for one request, closed once the request has settled (`release`). */
+  leaseFresh(key: string): Origin {
+    const { connections: _perHost, ...options } = this.options;
+    return { key, pool: new Client(key, options), active: 1, connected: 0, fresh: true };
+  }
+
   release(origin: Origin): void {
+    if (origin.fresh) return void origin.pool.close();
     origin.active--;
     // A retired pool is closing by itself; nothing more to account for.
     if (this.origins.get(origin.key) !== origin) return;

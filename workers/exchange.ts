@@ -37,12 +37,13 @@ export class ExchangeError extends Error {
   }
 }
 
-export function exchange(pools: ConnectionPools, req: ExchangeRequest, deadline: Deadline): Promise<Answer> {
+/** One request; `fresh`: on a connection of its own, not one kept alive from an earlier request. */
+export function exchange(pools: ConnectionPools, req: ExchangeRequest, deadline: Deadline, fresh = false): Promise<Answer> {
   return new Promise<Answer>((resolve, reject) => {
     let settled = false;
     let abort: ((reason: Error) => void) | null = null;
     const answer: Answer = { status: 0, contentType: null, contentLength: null, location: null, retryAfter: null, bodyBytes: 0 };
-    const origin = pools.lease(req.url.origin);
+    const origin = fresh ? pools.leaseFresh(req.url.origin) : pools.lease(req.url.origin);
 
     // The deadline may pass before undici hands us an abort function: then the connection was never made,
     // so it is a connect timeout. Answer at once, and abort the request as soon as it starts.

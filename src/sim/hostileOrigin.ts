@@ -1,12 +1,15 @@
 // An origin for the hostile web: answers written on the raw socket, byte by byte where it matters, as a
 // broken or hostile server sends them (Node's http server cannot send half a header block). The request's
 // path picks the behaviour: `http://127.0.0.1:PORT/trickle`, or through any name the simulated DNS
-// answers with 127.0.0.1 (`http://fine-x.test:PORT/trickle`). One request per connection.
+// answers with 127.0.0.1 (`http://fine-x.test:PORT/trickle`). A connection is read for further requests
+// after the behaviours that keep it alive (strayhead, lyingkeepalive).
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 
 /** How often a trickling answer sends its next piece. */
 export const TRICKLE_EVERY_MS = 250;
 const TRICKLE_LENGTH = 100_000;
+/** How long after a HEAD's headers strayhead sends the body it should not. */
+const STRAY_AFTER_MS = 5;
 
 export const HOSTILE_BEHAVIOURS = {
   trickle: `200 headers for a ${TRICKLE_LENGTH}-byte body, then one body byte every ${TRICKLE_EVERY_MS} ms (a HEAD gets the headers alone)`,
@@ -16,6 +19,8 @@ export const HOSTILE_BEHAVIOURS = {
   status000: 'a status line with the status 000, then an empty body',
   cookies: '200 with 40 KB of Set-Cookie headers (a real site\'s cookie flood), then a short body',
   headerflood: '200 with header lines without end, as fast as the connection takes them',
+  strayhead: '200 with a 5-byte body on a kept-alive connection; to a HEAD, the body anyway, 5 ms later (stray bytes before the next answer)',
+  lyingkeepalive: '200 with a 3-byte body, Connection: keep-alive, and the connection closed 20 ms later',
   silent: 'reads the request and never answers; for a TLS client, a handshake that never completes (any request not understood is met with silence)',
 } as const satisfies Record<string, string>;
 
@@ -32,28 +37,38 @@ function trickle(socket: Socket, piece: () => string): void {
   socket.on('close', () => clearInterval(timer));
 }
 
-function answer(socket: Socket, method: string, behaviour: HostileBehaviour): void {
+/** Answers one request; true when the connection is read for another. */
+function answer(socket: Socket, method: string, behaviour: HostileBehaviour): boolean {
   switch (behaviour) {
+    case 'strayhead':
+      socket.write('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nConnection: keep-alive\r\n\r\n');
+      // The body a HEAD must not get comes a moment later, when the client may have sent its next request.
+      setTimeout(() => socket.writable && socket.write('stray'), method === 'HEAD' ? STRAY_AFTER_MS : 0);
+      return true;
+    case 'lyingkeepalive':
+      socket.write(`HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: keep-alive\r\n\r\n${method === 'HEAD' ? '' : 'ok\n'}`);
+      setTimeout(() => socket.destroy(), 20);
+      return true;
     case 'trickle':
       socket.write(`HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${TRICKLE_LENGTH}\r\n\r\n`);
       if (method !== 'HEAD') trickle(socket, () => 't');
-      return;
+      return false;
     case 'slowheaders':
       socket.write('HTTP/1.1 200 OK\r\n');
       trickle(socket, () => 'X-Slow: 1\r\n');
-      return;
+      return false;
     case 'early':
       socket.write('HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\nContent-Type: text/html\r\nLocation: /not-final\r\n\r\n');
       socket.end('HTTP/1.1 301 Moved Permanently\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
-      return;
+      return false;
     case 'status042':
     case 'status000':
       socket.end(`HTTP/1.1 ${behaviour.slice(6)} Odd\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
-      return;
+      return false;
     case 'cookies': {
       const cookies = Array.from({ length: 400 }, (_, i) => `Set-Cookie: c${i}=${'v'.repeat(90)}\r\n`).join('');
       socket.end(`HTTP/1.1 200 OK\r\n${cookies}Content-Length: 3\r\nConnection: close\r\n\r\n${method === 'HEAD' ? '' : 'ok\n'}`);
-      return;
+      return false;
     }
     case 'headerflood': {
       socket.write('HTTP/1.1 200 OK\r\n');
@@ -63,10 +78,10 @@ function answer(socket: Socket, method: string, behaviour: HostileBehaviour): vo
         if (!socket.destroyed) socket.once('drain', flood);
       };
       flood();
-      return;
+      return false;
     }
     case 'silent':
-      return;
+      return false;
   }
 }
 
@@ -82,15 +97,20 @@ export async function startHostileOrigin(): Promise<HostileOrigin> {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
-    let head = '';
-    const onData = (chunk: Buffer): void => {
-      head += chunk.toString('latin1');
-      if (!head.includes('\r\n\r\n') && head.length < 16_384) return;
-      socket.off('data', onData);
-      socket.resume(); // what follows is read and ignored
-      answer(socket, head.slice(0, head.indexOf(' ')), behaviourOf(head));
-    };
-    socket.on('data', onData);
+    // Requests are read while the behaviour keeps the connection; after that, what comes is ignored.
+    let buffered = '';
+    let reading = true;
+    socket.on('data', (chunk: Buffer) => {
+      if (!reading) return;
+      buffered += chunk.toString('latin1');
+      let end: number;
+      while (reading && (end = buffered.indexOf('\r\n\r\n')) !== -1) {
+        const head = buffered.slice(0, end);
+        buffered = buffered.slice(end + 4);
+        reading = answer(socket, head.slice(0, head.indexOf(' ')), behaviourOf(head));
+      }
+      if (buffered.length >= 16_384) reading = false; // not HTTP (a TLS ClientHello is far shorter): silence
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
