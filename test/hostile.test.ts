@@ -1,9 +1,15 @@
-// Hostile and broken servers: what a careful client records for each (src/sim/hostileOrigin.ts).
+// Hostile and broken servers: what a careful client records for each (src/sim/hostileOrigin.ts). First, the
+// total --timeout holds on a host's first request as on its thousandth: through a name still to be
+// resolved as through an IP, while a body trickles, while headers trickle, while a TLS handshake stalls.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHostileOrigin, startSimInternet, type HostileOrigin, type SimInternet } from '../src/sim/index.js';
 import { Codes } from '../src/outcome.js';
-import { sweepLines, tempDir, type SweepResult, type Row } from './support/simSweep.js';
+import { row, sweepLines, tempDir } from './support/simSweep.js';
+
+const TIMEOUT_MS = 2_000;
+/** A row may end this much after the deadline: the timer's own lateness on a busy machine, and recording. */
+const LATE_MS = 1_000;
 
 let sim: SimInternet;
 let hostile: HostileOrigin;
@@ -18,11 +24,31 @@ after(async () => {
   temp.remove();
 });
 
-function row(result: SweepResult, url: string): Row {
-  const found = result.byUrl.get(url);
-  assert.ok(found, `no row for ${url}`);
-  return found;
-}
+test('the total timeout ends every stage, through a name as through an IP', { timeout: 60_000 }, async () => {
+  const p = hostile.port;
+  // Each name is new to the sweep: its first request waits for the simulated DNS first. Every other
+  // timeout is set far beyond the total one, so only the total deadline can end these URLs.
+  const cases: Array<[url: string, outcome: string, code: string]> = [
+    [`http://fine-trickle.test:${p}/trickle`, 'timeout', Codes.deadline],
+    [`http://127.0.0.1:${p}/trickle`, 'timeout', Codes.deadline],
+    [`http://fine-slowheaders.test:${p}/slowheaders`, 'timeout', Codes.deadline],
+    [`http://127.0.0.1:${p}/slowheaders?ip`, 'timeout', Codes.deadline],
+    [`https://fine-tlsstall.test:${p}/`, 'connect_timeout', Codes.connectDeadline],
+    [`https://127.0.0.1:${p}/`, 'connect_timeout', Codes.connectDeadline],
+  ];
+  const result = await sweepLines(
+    sim,
+    temp.dir,
+    cases.map(([url]) => url),
+    { method: 'GET', timeoutMs: TIMEOUT_MS, connectTimeoutMs: 30_000, headersTimeoutMs: 30_000, bodyTimeoutMs: 30_000, retries: 0 },
+  );
+  for (const [url, outcome, code] of cases) {
+    const r = row(result, url);
+    assert.equal(r.outcome, outcome, `${url}: ${r.error_code} ${r.error_message}`);
+    assert.equal(r.error_code, code, url);
+    assert.ok(r.elapsed_ms! >= TIMEOUT_MS - 1 && r.elapsed_ms! <= TIMEOUT_MS + LATE_MS, `${url} ended after ${r.elapsed_ms} ms`);
+  }
+});
 
 for (const method of ['HEAD', 'GET'] as const) {
   test(`${method}: an interim 103 answer's headers never become the final answer's`, async () => {

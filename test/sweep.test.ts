@@ -5,7 +5,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startSimInternet, type SimInternet } from '../src/sim/index.js';
 import { VERSION } from '../src/version.js';
-import { sweepLines, tempDir, type Row, type SweepResult } from './support/simSweep.js';
+import { row, sweepLines, tempDir, type SweepResult } from './support/simSweep.js';
 
 let sim: SimInternet;
 const temp = tempDir();
@@ -16,12 +16,6 @@ after(async () => {
   await sim.close();
   temp.remove();
 });
-
-function row(result: SweepResult, url: string): Row {
-  const found = result.byUrl.get(url);
-  assert.ok(found, `no row for ${url}`);
-  return found;
-}
 
 describe('a HEAD sweep of every behaviour', () => {
   let result: SweepResult;

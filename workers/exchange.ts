@@ -47,21 +47,18 @@ export function exchange(pools: ConnectionPools, req: ExchangeRequest, deadline:
 
     // The deadline may pass before undici hands us an abort function: then the connection was never made,
     // so it is a connect timeout. Answer at once, and abort the request as soon as it starts.
-    const onExpire = (): void => {
-      const err = deadline.signal.reason as Error;
+    const unlisten = deadline.listen((err) => {
       if (abort) abort(err);
       settle(abort ? err : deadline.error(true));
-    };
+    });
     const settle = (err: Error | null): void => {
       if (settled) return;
       settled = true;
-      deadline.signal.removeEventListener('abort', onExpire);
+      unlisten();
       pools.release(origin);
       if (err) reject(new ExchangeError(err, abort !== null, answer.status > 0));
       else resolve(answer);
     };
-    deadline.signal.addEventListener('abort', onExpire, { once: true });
-
     const handler: Dispatcher.DispatchHandler = {
       onConnect(abortRequest: (err?: Error) => void) {
         if (settled) abortRequest(deadline.error(true));

@@ -2,16 +2,13 @@
 // finding where each request ends. Node's http module tops out near 5k requests/s on these machines,
 // below what the client side can do, so benchmarks and the memory test would measure it instead.
 // With a delay, each answer waits a uniformly random 0..delayMs (or exactly delayMs when `fixed`).
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { listenOnLoopback, type LoopbackServer } from './listenOnLoopback.js';
 
 const BODY = 'ok\n';
 const HEAD = `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${BODY.length}\r\nConnection: keep-alive\r\n\r\n`;
 const GET = HEAD + BODY;
 
-export interface CannedOrigin {
-  port: number;
-  close(): Promise<void>;
-}
+export type CannedOrigin = LoopbackServer;
 
 export interface CannedOriginOptions {
   port?: number;
@@ -19,8 +16,8 @@ export interface CannedOriginOptions {
   fixed?: boolean;
 }
 
-export async function startCannedOrigin({ port = 0, delayMs = 0, fixed = false }: CannedOriginOptions = {}): Promise<CannedOrigin> {
-  const server: Server = createServer((socket) => {
+export function startCannedOrigin({ port = 0, delayMs = 0, fixed = false }: CannedOriginOptions = {}): Promise<CannedOrigin> {
+  return listenOnLoopback((socket) => {
     socket.setNoDelay(true);
     let rest = '';
     // Answers leave in request order: a delayed one is never overtaken by a later one on the same connection.
@@ -43,20 +40,5 @@ export async function startCannedOrigin({ port = 0, delayMs = 0, fixed = false }
       rest = text.slice(start);
       if (out) socket.write(out);
     });
-    socket.on('error', () => socket.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', 4096, resolve));
-  const sockets = new Set<Socket>();
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  }, port);
 }

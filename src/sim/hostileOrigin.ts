@@ -3,7 +3,8 @@
 // path picks the behaviour: `http://127.0.0.1:PORT/trickle`, or through any name the simulated DNS
 // answers with 127.0.0.1 (`http://fine-x.test:PORT/trickle`). A connection is read for further requests
 // after the behaviours that keep it alive (strayhead, lyingkeepalive).
-import { createServer, type AddressInfo, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { listenOnLoopback, type LoopbackServer } from './listenOnLoopback.js';
 
 /** How often a trickling answer sends its next piece. */
 export const TRICKLE_EVERY_MS = 250;
@@ -26,10 +27,7 @@ export const HOSTILE_BEHAVIOURS = {
 
 export type HostileBehaviour = keyof typeof HOSTILE_BEHAVIOURS;
 
-export interface HostileOrigin {
-  port: number;
-  close(): Promise<void>;
-}
+export type HostileOrigin = LoopbackServer;
 
 /** Writes `piece()` every TRICKLE_EVERY_MS until the connection closes. */
 function trickle(socket: Socket, piece: () => string): void {
@@ -91,12 +89,8 @@ function behaviourOf(requestLine: string): HostileBehaviour {
   return name !== undefined && Object.hasOwn(HOSTILE_BEHAVIOURS, name) ? (name as HostileBehaviour) : 'silent';
 }
 
-export async function startHostileOrigin(): Promise<HostileOrigin> {
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => socket.destroy());
+export function startHostileOrigin(): Promise<HostileOrigin> {
+  return listenOnLoopback((socket) => {
     // Requests are read while the behaviour keeps the connection; after that, what comes is ignored.
     let buffered = '';
     let reading = true;
@@ -112,13 +106,4 @@ export async function startHostileOrigin(): Promise<HostileOrigin> {
       if (buffered.length >= 16_384) reading = false; // not HTTP (a TLS ClientHello is far shorter): silence
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
 }

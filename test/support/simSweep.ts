@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { runSweep } from '../../src/sweep.js';
 import { defaultOptions, type SweepOptions } from '../../src/sweepOptions.js';
@@ -19,6 +20,13 @@ export interface SweepResult {
   byUrl: Map<string, Row>;
   hops(line: number): Array<{ hop: number; url: string; status: number; location: string }>;
   dbPath: string;
+}
+
+/** The row of `url` in a sweep's result; fails the test when there is none. */
+export function row(result: SweepResult, url: string): Row {
+  const found = result.byUrl.get(url);
+  assert.ok(found, `no row for ${url}`);
+  return found;
 }
 
 export function tempDir(): { dir: string; remove(): void } {
