@@ -145,6 +145,9 @@ async function withRetries(start: URL, run: Run, trail: Trail, probe: boolean): 
     }
     last = result;
     if (run.deadline.expired) return result;
+    // A bare name's HTTPS probe that got no answer (a reset, a handshake refused) goes to the HTTP fallback
+    // at once: retrying HTTPS first cost back-offs, or connect timeouts, per URL.
+    if (probe && result instanceof Failure && isNoAnswer(outcomeOf(result))) return result;
     if (!(result instanceof Failure) && isPushback(result.answer.status)) {
       trail.throttled++;
       // The host paused itself; the next turn on it comes after the pause, and costs no retry.
