@@ -5,6 +5,7 @@
 // each case once through an IP. Each method (HEAD, GET) sweeps the list in its own process (scripts/benchSweep.ts) with
 // only --timeout short; the other timeouts stay at their defaults, far beyond it, so only the total
 // deadline can end these URLs. Prints wall time, peak RSS, and how far past --timeout the rows ended.
+// Then bare names whose HTTPS is refused: the time to fall back to HTTP.
 // Usage: node dist/scripts/bench-hostile.js [--copies 200] [--timeout 3000]
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -60,6 +61,19 @@ try {
     );
     for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
   }
+
+  // Bare names whose HTTPS is refused with a reset: how long each takes to fall back to HTTP.
+  const bareList = join(work, 'hostile-bare.txt');
+  writeFileSync(bareList, Array.from({ length: COPIES }, (_, i) => `plainonly-${i}.hostile.test`).join('\n') + '\n');
+  const bareDb = join(work, 'hostile-bare.db');
+  for (const f of [bareDb, `${bareDb}-wal`, `${bareDb}-shm`]) rmSync(f, { force: true });
+  await measure<SweepMeasure>('benchSweep.js', { inputs: [bareList], db: bareDb, resolvers: [sim.resolver], caPem: sim.caPem, portMap: sim.portMap });
+  const bare = new Database(bareDb, { readonly: true });
+  const mid = bare.prepare('SELECT elapsed_ms, attempts FROM results ORDER BY elapsed_ms LIMIT 1 OFFSET ?').get(Math.floor(COPIES / 2)) as { elapsed_ms: number; attempts: number };
+  const answered = (bare.prepare("SELECT count(*) AS n FROM results WHERE outcome = 'response'").get() as { n: number }).n;
+  bare.close();
+  console.log(`bare names, HTTPS reset: median ${mid.elapsed_ms.toFixed(0)} ms per URL to its HTTP answer, ${mid.attempts} attempts; ${answered} of ${COPIES} answered`);
+  for (const f of [bareDb, `${bareDb}-wal`, `${bareDb}-shm`]) rmSync(f, { force: true });
 } finally {
   await hostile.close();
   await sim.close();
