@@ -117,12 +117,13 @@ export function isTransientError(code: string | undefined): boolean {
 }
 
 /** Codes of a connection lost or spoilt under a request (closed, reset, bytes that are not an answer). */
-const brokenConnectionCodes = new Set(['UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ECONNRESET', 'EPIPE', 'HPE_INVALID_CONSTANT', 'HPE_INVALID_RESPONSE', 'HPE_INVALID_VERSION', 'HPE_INVALID_STATUS']);
+const brokenConnectionCodes = new Set(['UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ECONNRESET', 'EPIPE', 'HPE_INVALID_RESPONSE']);
 
 /**
- * A request on a connection that failed this way before any answer came may have met a kept-alive
+ * A request on a kept-alive connection that failed this way before any answer came may have met a
  * connection the server had given up on (closed it, or left stray bytes on it): worth once more on a
- * connection of its own, as browsers and curl do, before it is the URL's failure.
+ * connection of its own, as browsers and curl do, before it is the URL's failure. (undici's parser errors
+ * carry no code: codeOf names them all HPE_INVALID_RESPONSE.)
  */
 export function isBrokenConnection(code: string | undefined): boolean {
   return code !== undefined && brokenConnectionCodes.has(code);

@@ -166,6 +166,7 @@ describe('a HEAD sweep of every behaviour', () => {
     const r = row(result, https('malformed.test'));
     assert.equal(r.outcome, 'protocol_error');
     assert.equal(r.error_code, 'HPE_INVALID_RESPONSE');
+    assert.equal(r.attempts, 1, 'garbage on a new connection is the answer: no second try on another');
   });
 
   test('a name that does not resolve is a dns_error with the resolver code', () => {

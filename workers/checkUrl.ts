@@ -145,9 +145,10 @@ async function withRetries(start: URL, run: Run, trail: Trail, probe: boolean): 
     }
     last = result;
     if (run.deadline.expired) return result;
-    // A bare name's HTTPS probe that got no answer (a reset, a handshake refused) goes to the HTTP fallback
-    // at once: retrying HTTPS first cost back-offs, or connect timeouts, per URL.
-    if (probe && result instanceof Failure && isNoAnswer(outcomeOf(result))) return result;
+    // A bare name's HTTPS probe refused (a reset, a failed handshake: evidence HTTPS is not served) goes to
+    // the HTTP fallback at once; retrying HTTPS first cost back-offs per URL. A connect timeout is no such
+    // evidence, and is retried as before.
+    if (probe && result instanceof Failure && refusesHttps(outcomeOf(result))) return result;
     if (!(result instanceof Failure) && isPushback(result.answer.status)) {
       trail.throttled++;
       // The host paused itself; the next turn on it comes after the pause, and costs no retry.
@@ -249,14 +250,16 @@ async function resolveAndExchange(name: string, url: URL, method: 'HEAD' | 'GET'
   } catch (err) {
     failed = err as ExchangeError;
   }
-  // Lost before any answer: perhaps a kept-alive connection the server had given up on. Once more on a
-  // connection of its own (no retry spent, no back-off); only if that fails too is it the URL's failure.
-  if (failed.connected && !failed.answered && isBrokenConnection(codeOf(failed.failure)) && !deadline.expired) {
+  // Lost before any answer on a connection kept alive from an earlier request: the server may have given
+  // it up (closed it, left stray bytes on it). Once more on a connection of its own, as browsers do (no
+  // retry spent, no back-off); only if that fails too is it the URL's failure. A second try that runs out
+  // of time says less than the first failure, which is kept.
+  if (failed.reused && failed.connected && !failed.answered && isBrokenConnection(codeOf(failed.failure)) && !deadline.expired) {
     trail.attempts++;
     try {
       return await exchange(ctx.pools, req, deadline, true);
     } catch (err) {
-      failed = err as ExchangeError;
+      if (!deadline.expired) failed = err as ExchangeError;
     }
   }
   const { failure, connected, answered } = failed;
@@ -279,6 +282,11 @@ function signalOf(result: Answer | Failure, line: number, fair: boolean): Signal
 
 function outcomeOf(failure: Failure): Outcome {
   return failure.outcome ?? classify(failure.code, failure.phase);
+}
+
+/** What a bare name's HTTPS probe takes as its answer that HTTPS is not served there. */
+function refusesHttps(outcome: Outcome): boolean {
+  return outcome === 'connect_refused' || outcome === 'tls_error';
 }
 
 /** 429 Too Many Requests and 503 Service Unavailable: the host asks us to slow down. */

@@ -32,6 +32,8 @@ export class ConnectionPools {
   private readonly origins = new Map<string, Origin>();
   /** Origins with nothing in flight, least recently used first (a Set keeps insertion order). */
   private readonly idle = new Set<string>();
+  /** One-shot connections (leaseFresh) not yet released. */
+  private readonly fresh = new Set<Origin>();
   private readonly options: Pool.Options;
   private readonly maxIdle: number;
   /** Connections open in this worker, and how many it may hold (see connectionsPerWorker). */
@@ -77,14 +79,20 @@ export class ConnectionPools {
     return origin;
   }
 
-  /** A connection of its own for one request, closed once the request has settled (`release`). */
+  /** A connection of its own for one request, ended once the request has settled (`release`). */
   leaseFresh(key: string): Origin {
     const { connections: _perHost, ...options } = this.options;
-    return { key, pool: new Client(key, options), active: 1, connected: 0, fresh: true };
+    const origin: Origin = { key, pool: new Client(key, options), active: 1, connected: 0, fresh: true };
+    this.fresh.add(origin);
+    return origin;
   }
 
   release(origin: Origin): void {
-    if (origin.fresh) return void origin.pool.close();
+    if (origin.fresh) {
+      // Settled: answered, failed, or out of time before it connected (then the attempt stops here too).
+      this.fresh.delete(origin);
+      return void origin.pool.destroy();
+    }
     origin.active--;
     // A retired pool is closing by itself; nothing more to account for.
     if (this.origins.get(origin.key) !== origin) return;
@@ -110,6 +118,7 @@ export class ConnectionPools {
   }
 
   async close(): Promise<void> {
+    await Promise.all([...this.fresh].map((o) => o.pool.destroy()));
     await Promise.all([...this.origins.values()].map((o) => o.pool.close()));
     this.origins.clear();
     this.idle.clear();

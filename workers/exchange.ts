@@ -24,14 +24,16 @@ export interface ExchangeRequest {
 }
 
 /**
- * A failed exchange; `connected` tells whether the request got onto a connection before it failed, and
- * `answered` whether the response's headers had come.
+ * A failed exchange; `connected` tells whether the request got onto a connection before it failed,
+ * `answered` whether the response's headers had come, and `reused` whether a connection kept alive from
+ * an earlier request was there for it.
  */
 export class ExchangeError extends Error {
   constructor(
     readonly failure: Error,
     readonly connected: boolean,
     readonly answered: boolean,
+    readonly reused: boolean,
   ) {
     super(failure.message);
   }
@@ -44,6 +46,9 @@ export function exchange(pools: ConnectionPools, req: ExchangeRequest, deadline:
     let abort: ((reason: Error) => void) | null = null;
     const answer: Answer = { status: 0, contentType: null, contentLength: null, location: null, retryAfter: null, bodyBytes: 0 };
     const origin = fresh ? pools.leaseFresh(req.url.origin) : pools.lease(req.url.origin);
+    // As many connections open as requests on them, this one counted: one was free for it (undici's pool
+    // takes a free connection before it opens one).
+    const reused = origin.connected >= origin.active;
 
     // The deadline may pass before undici hands us an abort function: then the connection was never made,
     // so it is a connect timeout. Answer at once, and abort the request as soon as it starts.
@@ -56,7 +61,7 @@ export function exchange(pools: ConnectionPools, req: ExchangeRequest, deadline:
       settled = true;
       unlisten();
       pools.release(origin);
-      if (err) reject(new ExchangeError(err, abort !== null, answer.status > 0));
+      if (err) reject(new ExchangeError(err, abort !== null, answer.status > 0, reused));
       else resolve(answer);
     };
     const handler: Dispatcher.DispatchHandler = {
