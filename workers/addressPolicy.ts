@@ -31,8 +31,9 @@ function ipv4Within(v6: ipaddr.IPv6): ipaddr.IPv4 {
   return new ipaddr.IPv4([hi >> 8, hi & 0xff, lo >> 8, lo & 0xff]);
 }
 
-export function blockedError(address: string, range: string): SweepError {
-  return new SweepError(Codes.blocked, `${address} is a ${range} address, refused by --block-private`);
+/** What a URL refused by --block-private records as its message. */
+export function blockedMessage(address: string, range: string): string {
+  return `${address} is a ${range} address, refused by --block-private`;
 }
 
 type Lookup = HostResolver['lookup'];
@@ -45,7 +46,7 @@ export function refusingLookup(lookup: Lookup): Lookup {
       const addresses = err ? [] : typeof address === 'string' ? [address] : address.map((a) => a.address);
       for (const a of addresses) {
         const range = refusedRange(a);
-        if (range) return callback(blockedError(a, range), '');
+        if (range) return callback(new SweepError(Codes.blocked, blockedMessage(a, range)), '');
       }
       callback(err, address, family);
     });

@@ -11,7 +11,7 @@ import type { HostResolver } from './resolver.js';
 import type { ConnectionPools } from './connectionPools.js';
 import type { Host, Signal } from './host.js';
 import { TurnRefused, type Scheduler } from './scheduler.js';
-import { blockedError, refusedRange } from './addressPolicy.js';
+import { blockedMessage, refusedRange } from './addressPolicy.js';
 
 export interface CheckContext {
   pools: ConnectionPools;
@@ -241,7 +241,7 @@ async function resolveAndExchange(name: string, url: URL, method: 'HEAD' | 'GET'
   if (config.blockPrivate) {
     // IP literals never reach the connector's lookup, which checks what names resolve to when they connect.
     const range = refusedRange(trail.remoteIp);
-    if (range) return new Failure(Codes.blocked, blockedError(trail.remoteIp, range).message, 'connect');
+    if (range) return new Failure(Codes.blocked, blockedMessage(trail.remoteIp, range), 'connect');
   }
   const req = { url, method, headers: ctx.headers, headersTimeout: config.headersTimeoutMs, bodyTimeout: config.bodyTimeoutMs };
   let failed: ExchangeError;
