@@ -1,5 +1,6 @@
 // Benchmark: the hostile web against the total --timeout. Servers that trickle bodies or headers, never
-// answer, stall the TLS handshake, send interim answers or broken status lines (src/sim/hostileOrigin.ts),
+// answer, stall the TLS handshake, send interim answers or broken status lines, endless bodies, compression
+// bombs, broken chunking, HTTP/0.9, redirect chains and loops, not-TLS answers to TLS (src/sim/hostileOrigin.ts),
 // and the simulated internet's hanging, stalling, resetting, malformed, unresolvable and blackholed hosts.
 // Every hostile URL is reached through a name of its own (its host's first request waits for DNS), and
 // each case once through an IP. Each method (HEAD, GET) sweeps the list in its own process (scripts/benchSweep.ts) with
@@ -29,11 +30,17 @@ try {
   const p = hostile.port;
   const lines: string[] = [];
   const paths = ['trickle', 'slowheaders', 'silent', 'early', 'status042'];
+  // Answers that are broken rather than slow: endless and bomb bodies, bad chunking, a body cut short,
+  // interim floods, HTTP/0.9, redirects nowhere, huge and endless.
+  const broken = ['endless', 'gzipbomb', 'brbomb', 'badchunk', 'shortbody', 'infoflood', 'infoendless', 'http09', 'tofile', 'hugelocation', 'queryloop?n=0'];
   // Through an IP once each: one host's silent URLs make it down after --host-errors of them
   // (workers/host.ts), so many of them would measure that, not the deadline.
   lines.push(...paths.map((path) => `http://127.0.0.1:${p}/${path}`), `https://127.0.0.1:${p}/`);
   for (let i = 0; i < COPIES; i++) {
     lines.push(...paths.map((path) => `http://fine-${path}-${i}.hostile.test:${p}/${path}`), `https://fine-tls-${i}.hostile.test:${p}/`);
+    lines.push(...broken.map((path) => `http://fine-${path.replace(/\W.*/, '')}-${i}.hostile.test:${p}/${path}`));
+    // Ten hops over hosts of their own (c0.…, c1.…), a plain HTTP answer to TLS, and bytes that are not TLS.
+    lines.push(`http://c0.chain${i}.hostile.test:${p}/chain/0`, `https://plainhttp-${i}.hostile.test:${p}/`, `https://tlsgarbage-${i}.hostile.test:${p}/`);
     for (const behaviour of ['hang', 'stall', 'reset', 'malformed', 'dnstimeout', 'blackhole', 'slow']) {
       lines.push(`http://${behaviour}-${i}.hostile.test:${sim.httpPort}/`);
     }

@@ -11,6 +11,7 @@ import { parseRate } from './rate.js';
 import { GRACE_MS, runSweep, SweepError, UsageError } from './sweep.js';
 import { Interrupt } from './interrupt.js';
 import { defaultOptions, type SweepOptions } from './sweepOptions.js';
+import { NO_PROXY_AT_ALL } from './proxySettings.js';
 import { createReporter, type ProgressMode } from './progress/reporters.js';
 import { summaryText } from './progress/summaryText.js';
 import { StoreError } from './store/resultStore.js';
@@ -61,7 +62,7 @@ function checkResolver(text: string): string {
   return text;
 }
 
-const OUTCOMES = ['response', 'dns_error', 'connect_refused', 'connect_timeout', 'connect_error', 'tls_error', 'timeout', 'protocol_error', 'too_many_redirects', 'blocked'];
+const OUTCOMES = ['response', 'dns_error', 'connect_refused', 'connect_timeout', 'connect_error', 'tls_error', 'timeout', 'protocol_error', 'too_many_redirects', 'blocked', 'proxy_error'];
 
 /** `--redo timeout,URLSWEEP_HOST_DOWN,503`: outcomes, error codes and statuses, comma-separated or repeated. */
 function redoList(values: string[]): string[] {
@@ -124,6 +125,8 @@ async function run(argv: Record<string, unknown>): Promise<number> {
     maxRedirects: argv['max-redirects'] as number,
     insecure: argv.insecure as boolean,
     blockPrivate: argv['block-private'] as boolean,
+    proxy: (argv.proxy as string | undefined) ?? null,
+    noProxy: (argv.noproxy as string | undefined) ?? null,
     caPem: argv.ca ? readCa(argv.ca as string) : null,
     headers: Object.fromEntries((argv.header as string[]).map(parseHeader)),
     userAgent: argv['user-agent'] as string,
@@ -263,6 +266,8 @@ async function startSim(options: SweepOptions): Promise<{ close(): Promise<void>
   const sim = await startSimThread();
   options.resolvers = [sim.resolver];
   options.portMap = sim.portMap;
+  // The simulated names exist only in its DNS: a proxy from the environment could not reach them.
+  options.proxy ??= NO_PROXY_AT_ALL;
   options.caPem = (options.caPem ?? '') + sim.caPem;
   process.stderr.write(`Simulated internet on loopback: DNS ${sim.resolver}, HTTP :${sim.httpPort}, HTTPS :${sim.httpsPort}\n`);
   return sim;
@@ -300,6 +305,12 @@ const cli = yargs(hideBin(process.argv).map((a) => (a === '-' ? STDIN_TOKEN : a)
           default: false,
           describe: 'Refuse addresses that are not public: loopback, private, link-local (cloud metadata), CGNAT, unique-local, multicast, unspecified; checked on the address connected to, after resolution and on every redirect (outcome blocked). For lists from untrusted sources',
         })
+        .option('proxy', {
+          type: 'string',
+          coerce: last(),
+          describe: `Send every request through this HTTP proxy's CONNECT tunnel: http://[user:password@]host:port or https://…; "${NO_PROXY_AT_ALL}" ignores the environment's (default: https_proxy, http_proxy, all_proxy)`,
+        })
+        .option('noproxy', { type: 'string', coerce: last(), describe: 'Hosts reached without the proxy, comma-separated: names (and their subdomains), .suffixes, IPs, CIDR ranges, * for all (default: no_proxy)' })
         .option('ca', { type: 'string', coerce: last(), describe: 'PEM file of extra CA certificates to trust' })
         .option('header', { alias: 'H', type: 'string', array: true, default: [] as string[], describe: 'Extra request header "Name: value" (repeatable)' })
         .option('user-agent', { type: 'string', default: defaults.userAgent, coerce: last(), describe: 'User-Agent header' })
@@ -311,6 +322,7 @@ const cli = yargs(hideBin(process.argv).map((a) => (a === '-' ? STDIN_TOKEN : a)
         .example('zcat dump.gz | $0 run - --method GET --timeout 20s', 'Read stdin, GET bodies')
         .example('$0 run urls.txt --db crawl.db', 'Run again after a stop: resumes where it left off')
         .example('$0 run urls.txt --host-rate 2/s --rate 500/s', 'Politely: at most 2 requests a second to any host, 500 in all')
+        .example('$0 run urls.txt --proxy http://proxy.corp:3128 --noproxy .corp.example', 'Through a proxy, but not for the intranet')
         .example('$0 run urls.txt --db crawl.db --redo timeout,URLSWEEP_HOST_DOWN', 'A second pass over what timed out or was not tried')
         .epilogue(
           'Durations: 500ms, 10s, 2m; a bare number means seconds. A plain file resumes at the byte offset of its\n' +

@@ -55,7 +55,8 @@ export type Outcome =
   | 'timeout'
   | 'protocol_error'
   | 'too_many_redirects'
-  | 'blocked';
+  | 'blocked'
+  | 'proxy_error';
 
 /** What a worker needs to know to make requests; the same for every worker of a sweep. */
 export interface EngineConfig {
@@ -83,6 +84,8 @@ export interface EngineConfig {
   insecure: boolean;
   /** --block-private: addresses that are not public unicast are refused (outcome `blocked`). */
   blockPrivate: boolean;
+  /** The proxies requests go through (src/proxySettings.ts). */
+  proxy: import('./proxySettings.js').ProxyConfig;
   /** Extra trusted CA certificates (PEM), added to Node's bundled roots. */
   caPem: string | null;
   headers: Record<string, string>;

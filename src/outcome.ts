@@ -17,6 +17,14 @@ export const Codes = {
   badStatus: 'URLSWEEP_BAD_STATUS',
   /** An address refused by --block-private. */
   blocked: 'URLSWEEP_BLOCKED',
+  /** The proxy could not be reached (connect, TLS with the proxy). */
+  proxyUnreachable: 'URLSWEEP_PROXY_UNREACHABLE',
+  /** The proxy answered CONNECT with something but 2xx (or not HTTP, or closed instead of answering). */
+  proxyRefused: 'URLSWEEP_PROXY_REFUSED',
+  /** The proxy wants credentials (407). */
+  proxyAuth: 'URLSWEEP_PROXY_AUTH',
+  /** No answer to CONNECT within the connect timeout: the proxy is most likely still trying the target. */
+  proxyTimeout: 'URLSWEEP_PROXY_TIMEOUT',
   /** A bug in urlsweep, recorded on the URL's row rather than lost. */
   internal: 'URLSWEEP_INTERNAL',
 } as const;
@@ -26,6 +34,7 @@ const exact: Record<string, Outcome> = {
   UND_ERR_CONNECT_TIMEOUT: 'connect_timeout',
   ETIMEDOUT: 'connect_timeout',
   [Codes.connectDeadline]: 'connect_timeout',
+  [Codes.proxyTimeout]: 'connect_timeout',
   EHOSTUNREACH: 'connect_error',
   EHOSTDOWN: 'connect_error',
   ENETUNREACH: 'connect_error',
@@ -51,6 +60,9 @@ const exact: Record<string, Outcome> = {
   UND_ERR_INFO: 'protocol_error',
   [Codes.badStatus]: 'protocol_error',
   [Codes.blocked]: 'blocked',
+  [Codes.proxyUnreachable]: 'proxy_error',
+  [Codes.proxyRefused]: 'proxy_error',
+  [Codes.proxyAuth]: 'proxy_error',
   [Codes.tooManyRedirects]: 'too_many_redirects',
   [Codes.redirectLoop]: 'too_many_redirects',
   [Codes.invalidUrl]: 'invalid_url',
@@ -133,13 +145,14 @@ export function isTransientStatus(status: number): boolean {
   return transientStatuses.has(status);
 }
 
-/** A bare host name falls back from HTTPS to HTTP when HTTPS got no answer at all. */
+/** A bare host name falls back from HTTPS to HTTP when HTTPS got no answer at all (a proxy's refusal to reach it included). */
 export function isNoAnswer(outcome: Outcome): boolean {
   return (
     outcome === 'connect_refused' ||
     outcome === 'connect_timeout' ||
     outcome === 'connect_error' ||
-    outcome === 'tls_error'
+    outcome === 'tls_error' ||
+    outcome === 'proxy_error'
   );
 }
 
@@ -165,9 +178,14 @@ export class SweepError extends Error {
   }
 }
 
-/** A short human text for `error_message`: the first line, capped. */
+/** OpenSSL's error queue line: `C0E67F8F8F7F0000:error:0A00010B:SSL routines:ssl3_get_record:` words `:file.c:350:`. */
+const OPENSSL_PREFIX = /^[0-9A-F]+:error:[0-9A-F]+:[^:]*:[^:]*:/;
+const OPENSSL_SOURCE = /:[^:]*\.c:\d+:$/;
+
+/** A short human text for `error_message`: the first line, capped; OpenSSL's codes before the words dropped. */
 export function shortMessage(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
-  const first = text.split('\n', 1)[0] ?? '';
+  let first = text.split('\n', 1)[0] ?? '';
+  if (OPENSSL_PREFIX.test(first)) first = `TLS: ${first.replace(OPENSSL_PREFIX, '').replace(OPENSSL_SOURCE, '')}`;
   return first.length > 200 ? first.slice(0, 197) + '...' : first;
 }

@@ -21,6 +21,7 @@ import { planRun } from './runPlan.js';
 import { Interrupt } from './interrupt.js';
 import { SweepError, UsageError } from './errors.js';
 import { VERSION } from './version.js';
+import { resolveProxy } from './proxySettings.js';
 
 export { SweepError, UsageError };
 
@@ -53,6 +54,8 @@ export async function runSweep(
   if (options.spreadHosts && options.perHost < options.threads) {
     throw new UsageError(`--spread-hosts splits --per-host between the ${options.threads} threads: it needs --per-host ${options.threads} or more`);
   }
+  // Proxy settings (--proxy, or the environment's) are checked before the database is touched.
+  resolveProxy(options.proxy, options.noProxy);
   const identity = identify(options.inputs);
   const store = new ResultStore(options.db);
   try {

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import type { EngineConfig } from './messages.js';
 import { connectionsPerWorker } from './openFiles.js';
 import { VERSION } from './version.js';
+import { redactProxy, resolveProxy } from './proxySettings.js';
 
 export interface SweepOptions {
   /** Paths of the inputs in order; `-` is stdin; `.gz` files are decompressed. */
@@ -35,6 +36,10 @@ export interface SweepOptions {
   insecure: boolean;
   /** Refuse addresses that are not public unicast (loopback, private, link-local, …): --block-private. */
   blockPrivate: boolean;
+  /** A proxy URL for every request (--proxy), `none` for no proxy, or null: the environment's (HTTPS_PROXY, …). */
+  proxy: string | null;
+  /** Hosts reached without the proxy, NO_PROXY-style (--noproxy); null: the environment's NO_PROXY. */
+  noProxy: string | null;
   caPem: string | null;
   headers: Record<string, string>;
   userAgent: string;
@@ -68,6 +73,8 @@ export function defaultOptions(): Omit<SweepOptions, 'inputs'> {
     maxRedirects: 10,
     insecure: false,
     blockPrivate: false,
+    proxy: null,
+    noProxy: null,
     caPem: null,
     headers: {},
     userAgent: DEFAULT_USER_AGENT,
@@ -96,6 +103,7 @@ export function engineConfig(o: SweepOptions): EngineConfig {
     maxRedirects: o.maxRedirects,
     insecure: o.insecure,
     blockPrivate: o.blockPrivate,
+    proxy: resolveProxy(o.proxy, o.noProxy),
     caPem: o.caPem,
     headers: o.headers,
     userAgent: o.userAgent,
@@ -104,8 +112,8 @@ export function engineConfig(o: SweepOptions): EngineConfig {
   };
 }
 
-/** What is kept in `runs.options`: everything but secrets-prone header values and the CA itself. */
+/** What is kept in `runs.options`: everything but secrets-prone header values, proxy passwords and the CA itself. */
 export function recordedOptions(o: SweepOptions): Record<string, unknown> {
   const { caPem, headers, inputs: _inputs, ...rest } = o;
-  return { ...rest, ca: caPem ? 'custom' : null, headers: Object.keys(headers) };
+  return { ...rest, proxy: o.proxy && redactProxy(o.proxy), ca: caPem ? 'custom' : null, headers: Object.keys(headers) };
 }

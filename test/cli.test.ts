@@ -116,6 +116,12 @@ describe('usage errors', () => {
     const unknown = await urlsweep(['run', 'x.txt', '--bogus']);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /Unknown argument/);
+    const socks = await urlsweep(['run', 'x.txt', '--proxy', 'socks5://127.0.0.1:1080']);
+    assert.equal(socks.code, 2);
+    assert.match(socks.stderr, /--proxy: socks5 proxies are not supported/);
+    const envProxy = await run(['run', 'x.txt'], { cwd: temp.dir, env: { https_proxy: 'http://127.0.0.1:3128/path' } });
+    assert.equal(envProxy.code, 2);
+    assert.match(envProxy.stderr, /https_proxy: a proxy URL has no path, query or fragment/);
     const missing = await urlsweep(['run', join(temp.dir, 'missing.txt')]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /cannot read input .*missing\.txt: ENOENT/);

@@ -4,6 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHostileOrigin, startSimInternet, type HostileOrigin, type SimInternet } from '../src/sim/index.js';
+import { BOMB_BYTES, CHAIN_HOSTS, HUGE_LOCATION_BYTES } from '../src/sim/hostileOrigin.js';
 import { Codes } from '../src/outcome.js';
 import { row, sweepLines, tempDir } from './support/simSweep.js';
 
@@ -121,3 +122,89 @@ for (const [behaviour, method] of [['strayhead', 'HEAD'], ['lyingkeepalive', 'GE
     for (const r of result.rows) assert.equal(r.status, 200);
   });
 }
+
+/** What a careful client records for each hostile answer: [path, HEAD's outcome/status/code, GET's]. */
+type Expect = { outcome: string; status?: number; code?: string };
+const answers: Array<[path: string, head: Expect, get: Expect]> = [
+  ['endless', { outcome: 'response', status: 200 }, { outcome: 'timeout', code: Codes.deadline }],
+  ['gzipbomb', { outcome: 'response', status: 200 }, { outcome: 'response', status: 200 }],
+  ['brbomb', { outcome: 'response', status: 200 }, { outcome: 'response', status: 200 }],
+  ['badchunk', { outcome: 'response', status: 200 }, { outcome: 'protocol_error', code: 'HPE_INVALID_RESPONSE' }],
+  ['shortbody', { outcome: 'response', status: 200 }, { outcome: 'protocol_error', code: 'UND_ERR_SOCKET' }],
+  ['infoflood', { outcome: 'response', status: 200 }, { outcome: 'response', status: 200 }],
+  ['infoendless', { outcome: 'timeout', code: Codes.deadline }, { outcome: 'timeout', code: Codes.deadline }],
+  ['http09', { outcome: 'protocol_error', code: 'HPE_INVALID_RESPONSE' }, { outcome: 'protocol_error', code: 'HPE_INVALID_RESPONSE' }],
+  // Redirects that cannot be followed are the answer: the 302 itself.
+  ['tofile', { outcome: 'response', status: 302 }, { outcome: 'response', status: 302 }],
+  ['tojs', { outcome: 'response', status: 302 }, { outcome: 'response', status: 302 }],
+  ['hugelocation', { outcome: 'response', status: 200 }, { outcome: 'response', status: 200 }],
+  ['chain/0', { outcome: 'too_many_redirects', code: Codes.tooManyRedirects }, { outcome: 'too_many_redirects', code: Codes.tooManyRedirects }],
+  ['queryloop?n=0', { outcome: 'too_many_redirects', code: Codes.tooManyRedirects }, { outcome: 'too_many_redirects', code: Codes.tooManyRedirects }],
+];
+
+for (const method of ['HEAD', 'GET'] as const) {
+  test(`${method}: broken bodies, bombs, interim floods, HTTP/0.9 and hostile redirects each get one row, the right outcome, within the deadline`, { timeout: 60_000 }, async () => {
+    const p = hostile.port;
+    // Each through a name of its own (c0.… for the chain: its hops replace the first label), and the TLS
+    // cases: a plain HTTP answer to a ClientHello, and bytes that are not TLS.
+    const urls = answers.map(([path]) => `http://${path.startsWith('chain') ? 'c0.chain' : `fine-${path.replace(/\W.*/, '')}`}.test:${p}/${path}`);
+    const tls = [`https://plainhttp-a.test:${p}/`, `https://tlsgarbage-a.test:${p}/`];
+    const result = await sweepLines(sim, temp.dir, [...urls, ...tls], {
+      db: `${temp.dir}/answers-${method}.db`,
+      method,
+      timeoutMs: TIMEOUT_MS,
+      connectTimeoutMs: 30_000,
+      headersTimeoutMs: 30_000,
+      bodyTimeoutMs: 30_000,
+      retries: 0,
+    });
+    assert.equal(result.rows.length, urls.length + tls.length);
+    answers.forEach(([path, head, get], i) => {
+      const expected = method === 'HEAD' ? head : get;
+      const r = row(result, urls[i]!);
+      const seen = { outcome: r.outcome, ...(expected.status === undefined ? {} : { status: r.status }), ...(expected.code === undefined ? {} : { code: r.error_code }) };
+      assert.deepEqual(seen, expected, `${path}: ${r.error_code} ${r.error_message}`);
+      assert.ok(r.elapsed_ms! <= TIMEOUT_MS + LATE_MS, `${path} ended after ${r.elapsed_ms} ms`);
+    });
+    // A bomb is not decoded: what is counted is what came over the wire.
+    assert.ok(row(result, urls[1]!).content_length! < BOMB_BYTES / 100);
+    for (const unfollowed of [urls[8]!, urls[9]!]) {
+      assert.equal(row(result, unfollowed).redirects, 0);
+      assert.equal(row(result, unfollowed).final_url, unfollowed);
+    }
+    assert.equal(row(result, urls[10]!).final_url!.length, `http://fine-hugelocation.test:${p}/ok?`.length + HUGE_LOCATION_BYTES);
+    assert.equal(row(result, urls[11]!).redirects, 11);
+    for (const url of tls) {
+      const r = row(result, url);
+      assert.equal(r.outcome, 'tls_error', `${url}: ${r.error_code} ${r.error_message}`);
+      assert.equal(r.error_code, 'ERR_SSL_WRONG_VERSION_NUMBER');
+      assert.equal(r.error_message, 'TLS: wrong version number');
+    }
+  });
+}
+
+test(`a chain of ${CHAIN_HOSTS} hosts is followed to its end when --max-redirects allows it`, async () => {
+  const url = `http://c0.chain.test:${hostile.port}/chain/0`;
+  const result = await sweepLines(sim, temp.dir, [url], { db: `${temp.dir}/chain.db`, maxRedirects: 60 });
+  const r = row(result, url);
+  assert.equal(r.status, 200, `${r.error_code} ${r.error_message}`);
+  assert.equal(r.redirects, CHAIN_HOSTS);
+  assert.equal(r.final_url, `http://c${CHAIN_HOSTS}.chain.test:${hostile.port}/chain/${CHAIN_HOSTS}`);
+  assert.equal(result.hops(r.line).length, CHAIN_HOSTS);
+});
+
+test('a body longer than its Content-Length spoils no other URL on the connection', async () => {
+  const urls = Array.from({ length: 24 }, (_, i) => `http://127.0.0.1:${hostile.port}/longbody?${i}`);
+  const result = await sweepLines(sim, temp.dir, urls, { db: `${temp.dir}/longbody.db`, method: 'GET', perHost: 1, retries: 0, threads: 1 });
+  assert.deepEqual(result.rows.filter((r) => r.status !== 200).map((r) => `${r.url} ${r.error_code}`), []);
+});
+
+test('a bare name whose HTTPS port answers a ClientHello in plain HTTP falls back to HTTP at once', async () => {
+  const line = `plainhttp-bare.test:${hostile.port}/ok`;
+  const result = await sweepLines(sim, temp.dir, [line], { db: `${temp.dir}/bare.db` });
+  const r = row(result, line);
+  assert.equal(r.status, 200, `${r.error_code} ${r.error_message}`);
+  assert.equal(r.final_url, `http://plainhttp-bare.test:${hostile.port}/ok`);
+  // The HTTPS attempt and the HTTP one: no retry of HTTPS, no back-off.
+  assert.equal(r.attempts, 2);
+});

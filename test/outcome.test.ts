@@ -67,6 +67,11 @@ describe('classify', () => {
     ['URLSWEEP_UNSUPPORTED_SCHEME', 'request', 'invalid_url'],
     ['URLSWEEP_LINE_TOO_LONG', 'request', 'invalid_url'],
     ['URLSWEEP_BINARY_LINE', 'request', 'invalid_url'],
+    // Proxies: their refusals are their own, in whichever phase; a CONNECT left unanswered is a connect timeout.
+    ['URLSWEEP_PROXY_UNREACHABLE', 'connect', 'proxy_error'],
+    ['URLSWEEP_PROXY_REFUSED', 'connect', 'proxy_error'],
+    ['URLSWEEP_PROXY_AUTH', 'connect', 'proxy_error'],
+    ['URLSWEEP_PROXY_TIMEOUT', 'connect', 'connect_timeout'],
     // Unknown or missing codes.
     ['E_SOMETHING_NEW', 'request', 'protocol_error'],
     ['E_SOMETHING_NEW', 'connect', 'protocol_error'],
@@ -117,7 +122,7 @@ describe('isTransientStatus', () => {
 });
 
 describe('isNoAnswer', () => {
-  const noAnswer: Outcome[] = ['connect_refused', 'connect_timeout', 'connect_error', 'tls_error'];
+  const noAnswer: Outcome[] = ['connect_refused', 'connect_timeout', 'connect_error', 'tls_error', 'proxy_error'];
   const answered: Outcome[] = ['response', 'invalid_url', 'dns_error', 'timeout', 'protocol_error', 'too_many_redirects', 'blocked'];
   for (const outcome of noAnswer) test(`${outcome} means HTTPS got no answer`, () => assert.equal(isNoAnswer(outcome), true));
   for (const outcome of answered) test(`${outcome} is not "no answer"`, () => assert.equal(isNoAnswer(outcome), false));
@@ -172,6 +177,11 @@ describe('shortMessage', () => {
 
   test('a short single line is returned as it is', () => {
     assert.equal(shortMessage(new Error('connect ECONNREFUSED 127.0.0.1:443')), 'connect ECONNREFUSED 127.0.0.1:443');
+  });
+
+  test("OpenSSL's error-queue codes before its words are dropped", () => {
+    const err = new Error('C0E67F8F8F7F0000:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../deps/openssl/openssl/ssl/record/ssl3_record.c:350:\n');
+    assert.equal(shortMessage(err), 'TLS: wrong version number');
   });
 
   test('a line of exactly 200 characters is not cut', () => {

@@ -3,6 +3,7 @@
 // takes a turn on the host it goes to (workers/scheduler.ts); while the URL waits for one, its deadline
 // stops. A host that pushes back with a pause (429, or 503 with Retry-After) is waited for without
 // spending a retry; a host that goes down ends the URL with the failure it had.
+import { isIP } from 'node:net';
 import type { EngineConfig, Hop, Job, Outcome, ResultRow } from '../src/messages.js';
 import { Codes, classify, codeOf, isBrokenConnection, isNoAnswer, isTransientError, isTransientStatus, shortMessage, type Phase } from '../src/outcome.js';
 import { Deadline, withinDeadline } from './deadline.js';
@@ -229,16 +230,21 @@ async function request(url: URL, method: 'HEAD' | 'GET', run: Run, trail: Trail,
 
 async function resolveAndExchange(name: string, url: URL, method: 'HEAD' | 'GET', run: Run, trail: Trail): Promise<Answer | Failure> {
   const { ctx, deadline } = run;
-  try {
-    // Most requests know their address already (cached, or an IP): no promise on that path. A lookup counts
-    // against the URL's total time (the shared query itself goes on for other URLs).
-    trail.remoteIp = (ctx.resolver.known(name) ?? (await withinDeadline(ctx.resolver.resolve(name), deadline))).address;
-  } catch (err) {
-    return new Failure(codeOf(err), shortMessage(err), 'dns');
+  if (ctx.pools.proxy.proxies(url)) {
+    // The proxy resolves the name; the address connected to is not ours to know.
+    trail.remoteIp = isIP(name) ? name : null;
+  } else {
+    try {
+      // Most requests know their address already (cached, or an IP): no promise on that path. A lookup counts
+      // against the URL's total time (the shared query itself goes on for other URLs).
+      trail.remoteIp = (ctx.resolver.known(name) ?? (await withinDeadline(ctx.resolver.resolve(name), deadline))).address;
+    } catch (err) {
+      return new Failure(codeOf(err), shortMessage(err), 'dns');
+    }
   }
   if (deadline.expired) return new Failure(Codes.deadline, shortMessage(deadline.error()), 'request');
   const { config } = ctx;
-  if (config.blockPrivate) {
+  if (config.blockPrivate && trail.remoteIp !== null) {
     // IP literals never reach the connector's lookup, which checks what names resolve to when they connect.
     const range = refusedRange(trail.remoteIp);
     if (range) return new Failure(Codes.blocked, blockedMessage(trail.remoteIp, range), 'connect');
@@ -273,8 +279,8 @@ function signalOf(result: Answer | Failure, line: number, fair: boolean): Signal
     return { kind: 'pushback', status: result.status, retryAfterMs: parseRetryAfter(result.retryAfter) };
   }
   const outcome = outcomeOf(result);
-  // The user's policy, not the host's failure.
-  if (outcome === 'blocked') return NEUTRAL;
+  // The user's policy, or the proxy's failure: not the host's.
+  if (outcome === 'blocked' || outcome === 'proxy_error') return NEUTRAL;
   if (result.phase !== 'request') return { kind: 'unreachable', outcome, code: result.code, line };
   if (outcome !== 'timeout' || !fair) return NEUTRAL;
   return { kind: 'timeout', code: result.code, line, answered: result.answered };

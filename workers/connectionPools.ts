@@ -11,6 +11,8 @@ import type { EngineConfig } from '../src/messages.js';
 import { idleOriginBudget } from '../src/openFiles.js';
 import type { HostResolver } from './resolver.js';
 import { refusingLookup } from './addressPolicy.js';
+import { ProxyRoute } from './proxyRoute.js';
+import { tunnelConnector } from './proxyTunnel.js';
 
 /** One origin's pool (or one connection of its own: `leaseFresh`); a request holds it from `lease` to `release`. */
 export interface Origin {
@@ -39,10 +41,13 @@ export class ConnectionPools {
   /** Connections open in this worker, and how many it may hold (see connectionsPerWorker). */
   private open = 0;
   private readonly maxOpen: number;
+  /** Which requests go through a proxy (which then resolves their names). */
+  readonly proxy: ProxyRoute;
 
   constructor(config: EngineConfig, resolver: HostResolver) {
+    this.proxy = new ProxyRoute(config.proxy);
     this.options = {
-      connect: connector(config, resolver),
+      connect: connector(config, resolver, this.proxy),
       connections: config.perHost,
       pipelining: 1,
       keepAliveTimeout: 10_000,
@@ -125,18 +130,36 @@ export class ConnectionPools {
   }
 }
 
-function connector(config: EngineConfig, resolver: HostResolver): buildConnector.connector {
-  const connect = buildConnector({
-    timeout: config.connectTimeoutMs,
+function connector(config: EngineConfig, resolver: HostResolver, proxy: ProxyRoute): buildConnector.connector {
+  const tls = {
     rejectUnauthorized: !config.insecure,
     // One TLS context for every connection: built per connection, it re-parses every root certificate.
     ...({ secureContext: createSecureContext(config.caPem ? { ca: [...rootCertificates, config.caPem] } : {}) } as object),
+  };
+  const direct = buildConnector({
+    timeout: config.connectTimeoutMs,
+    ...tls,
     // Passed through to net.connect / tls.connect.
     ...({ lookup: config.blockPrivate ? refusingLookup(resolver.lookup) : resolver.lookup } as object),
   });
+  let connect = direct;
+  if (!proxy.none) {
+    // The proxy's own address is the user's choice: --block-private does not apply to it.
+    const toProxy = buildConnector({ timeout: config.connectTimeoutMs, ...tls, ...({ lookup: resolver.lookup } as object) });
+    const tunnels = new Map<URL, buildConnector.connector>();
+    const tunnelOptions = { toProxy, toTarget: direct, userAgent: config.userAgent, timeoutMs: config.connectTimeoutMs };
+    connect = (options, callback) => {
+      const via = proxy.proxyFor(options.protocol, options.hostname, Number(options.port || (options.protocol === 'https:' ? 443 : 80)));
+      if (!via) return direct(options, callback);
+      let tunnel = tunnels.get(via);
+      if (!tunnel) tunnels.set(via, (tunnel = tunnelConnector(via, tunnelOptions)));
+      tunnel(options, callback);
+    };
+  }
   if (Object.keys(config.portMap).length === 0) return connect;
+  const viaPorts = connect;
   return (options, callback) => {
     const port = Number(options.port || (options.protocol === 'https:' ? 443 : 80));
-    connect({ ...options, port: String(config.portMap[port] ?? port) }, callback);
+    viaPorts({ ...options, port: String(config.portMap[port] ?? port) }, callback);
   };
 }

@@ -74,7 +74,7 @@ const PAGE_SCRIPT = String.raw`
   const ms = (v) => v === null ? '-' : v >= 1000 ? (v / 1000).toFixed(2) + ' s' : v.toFixed(v < 10 ? 1 : 0) + ' ms';
   const colour = { response: '#2e9d5b', dns_error: '#8e6cc7', connect_refused: '#d9822b', connect_timeout: '#e0b12f',
     connect_error: '#c7803a', timeout: '#d64541', tls_error: '#3b7dd8', protocol_error: '#9a4f7a',
-    too_many_redirects: '#5aa6a0', invalid_url: '#8a909c' };
+    too_many_redirects: '#5aa6a0', invalid_url: '#8a909c', blocked: '#5b5f66', proxy_error: '#b5651d' };
   const statusColour = (s) => s < 300 ? '#2e9d5b' : s < 400 ? '#3b7dd8' : s < 500 ? '#e0b12f' : '#d64541';
   Chart.defaults.animation = false;
   Chart.defaults.maintainAspectRatio = false;

@@ -54,7 +54,8 @@ function serial(): string {
   return '0x' + randomBytes(16).toString('hex');
 }
 
-export async function makeCerts(): Promise<SimCerts> {
+/** A CA of its own and leaves from it; `caName` tells two such CAs apart when both are trusted at once. */
+export async function makeCerts(caName = 'urlsweep sim CA'): Promise<SimCerts> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'urlsweep-sim-'));
   const file = (name: string) => path.join(dir, name);
   try {
@@ -62,7 +63,7 @@ export async function makeCerts(): Promise<SimCerts> {
     const config = ['-config', file('openssl.cnf')];
     await run('openssl', [
       'req', '-x509', ...EC_KEY, '-keyout', file('ca.key'), '-out', file('ca.pem'),
-      '-subj', '/CN=urlsweep sim CA', '-days', '30', '-set_serial', serial(), ...config, '-extensions', 'ca',
+      '-subj', `/CN=${caName}`, '-days', '30', '-set_serial', serial(), ...config, '-extensions', 'ca',
     ]);
 
     const leaf = async (name: string, subject: string, section: string): Promise<KeyPair> => {

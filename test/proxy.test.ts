@@ -1,0 +1,172 @@
+// Sweeps through an HTTP proxy's CONNECT tunnel on loopback: the target's answers come through, what the
+// proxy refuses or cannot reach is `proxy_error` (never the target's own failure), NO_PROXY is honoured,
+// credentials work and are never recorded.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import Database from 'better-sqlite3';
+import { startSimInternet, type SimInternet } from '../src/sim/index.js';
+import { Codes } from '../src/outcome.js';
+import { redactProxy, resolveProxy } from '../src/proxySettings.js';
+import { UsageError } from '../src/errors.js';
+import { ProxyRoute } from '../workers/proxyRoute.js';
+import { row, sweepLines, tempDir } from './support/simSweep.js';
+import { makeCerts } from '../src/sim/certs.js';
+import { createLeafMinter } from '../src/sim/x509.js';
+import { startConnectProxy, type ConnectProxy } from './support/connectProxy.js';
+
+test('proxy settings: --proxy over the environment, lower case over upper case, none, and plain errors', () => {
+  const env = { HTTPS_PROXY: 'http://upper:1', https_proxy: 'http://lower:2', HTTP_PROXY: 'proxy.corp:3128', NO_PROXY: 'a.test, .b.test' };
+  assert.deepEqual(resolveProxy(null, null, env), { https: 'http://lower:2', http: 'http://proxy.corp:3128', noProxy: ['a.test', '.b.test'] });
+  assert.deepEqual(resolveProxy('https://p:8443', 'c.test', env), { https: 'https://p:8443', http: 'https://p:8443', noProxy: ['c.test'] });
+  assert.deepEqual(resolveProxy('none', null, env), { https: null, http: null, noProxy: ['a.test', '.b.test'] });
+  assert.deepEqual(resolveProxy(null, null, { ALL_PROXY: 'http://all:1' }), { https: 'http://all:1', http: 'http://all:1', noProxy: [] });
+  assert.deepEqual(resolveProxy(null, null, {}), { https: null, http: null, noProxy: [] });
+  assert.throws(() => resolveProxy('socks5://p:1080', null, {}), (e: Error) => e instanceof UsageError && /socks5 proxies are not supported/.test(e.message));
+  assert.throws(() => resolveProxy(null, null, { https_proxy: 'http://p:1/path' }), (e: Error) => e instanceof UsageError && /^https_proxy: /.test(e.message));
+  assert.equal(redactProxy('http://user:s3cret@p:1'), 'http://user:***@p:1');
+  assert.equal(redactProxy('http://p:1'), 'http://p:1');
+});
+
+test('NO_PROXY: names with their subdomains, suffixes, IPs, CIDR ranges, ports, and *', () => {
+  const route = new ProxyRoute({ http: 'http://p:1', https: null, noProxy: ['corp.test', '.only-sub.test', '10.0.0.0/8', '::1', 'porty.test:8080'] });
+  const via = (host: string, port = 80) => route.proxyFor('http:', host, port) !== null;
+  assert.equal(via('corp.test'), false);
+  assert.equal(via('www.corp.test'), false);
+  assert.equal(via('notcorp.test'), true, 'a suffix matches at a label boundary only');
+  assert.equal(via('only-sub.test'), true);
+  assert.equal(via('a.only-sub.test'), false);
+  assert.equal(via('10.1.2.3'), false);
+  assert.equal(via('11.1.2.3'), true);
+  assert.equal(via('[::1]'), false);
+  assert.equal(via('porty.test', 8080), false);
+  assert.equal(via('porty.test', 80), true);
+  assert.equal(route.proxyFor('https:', 'x.test', 443), null, 'no proxy for https given');
+  assert.equal(new ProxyRoute({ http: 'http://p:1', https: 'http://p:1', noProxy: ['*'] }).none, true);
+});
+
+let sim: SimInternet;
+let proxy: ConnectProxy;
+const temp = tempDir();
+before(async () => {
+  sim = await startSimInternet();
+  proxy = await startConnectProxy({ resolver: sim.resolver, refuse: ['fine-deny.test'] });
+});
+after(async () => {
+  await proxy.close();
+  await sim.close();
+  temp.remove();
+});
+
+test('HTTP and HTTPS URLs go through the CONNECT tunnel and record the target’s answers', async () => {
+  const urls = ['http://fine-px1.test/', 'https://fine-px2.test/', 'http://notfound-px3.test/', 'https://redirect-px4.test/', 'fine-px5.test'];
+  const before = proxy.connects.length;
+  const result = await sweepLines(sim, temp.dir, urls, { db: `${temp.dir}/through.db`, proxy: proxy.url });
+  assert.deepEqual(
+    urls.map((u) => [row(result, u).outcome, row(result, u).status]),
+    [['response', 200], ['response', 200], ['response', 404], ['response', 200], ['response', 200]],
+  );
+  assert.equal(row(result, 'https://redirect-px4.test/').redirects, 3);
+  assert.equal(row(result, 'fine-px5.test').final_url, 'https://fine-px5.test/', 'a bare name is tried over HTTPS through the proxy first');
+  for (const u of urls) assert.equal(row(result, u).remote_ip, null, 'the proxy resolved the name');
+  const asked = proxy.connects.slice(before);
+  assert.ok(asked.includes(`fine-px1.test:${sim.httpPort}`), asked.join(' '));
+  assert.ok(asked.includes(`fine-px2.test:${sim.httpsPort}`), asked.join(' '));
+  assert.ok(asked.includes(`fine-px5.test:${sim.httpsPort}`), asked.join(' '));
+});
+
+test('what the proxy refuses or cannot reach is proxy_error, and no host is taken for down because of it', async () => {
+  const denied = Array.from({ length: 6 }, (_, i) => `http://fine-deny.test/${i}`);
+  const urls = [...denied, 'http://nxdomain-px.test/', 'http://fine-px6.test/'];
+  const result = await sweepLines(sim, temp.dir, urls, { db: `${temp.dir}/refused.db`, proxy: proxy.url, hostErrors: 2 });
+  for (const u of denied) {
+    const r = row(result, u);
+    assert.equal(r.outcome, 'proxy_error', u);
+    assert.equal(r.error_code, Codes.proxyRefused);
+    assert.match(r.error_message!, /^proxy http:\/\/127\.0\.0\.1:\d+ answered 403 Forbidden to CONNECT fine-deny\.test:\d+$/);
+  }
+  const unresolved = row(result, 'http://nxdomain-px.test/');
+  assert.equal(unresolved.outcome, 'proxy_error');
+  assert.match(unresolved.error_message!, /answered 502 Bad Gateway/);
+  assert.equal(row(result, 'http://fine-px6.test/').status, 200);
+});
+
+test('a target the proxy cannot connect to in time ends as a connect timeout, said to come through the proxy', async (t) => {
+  if (!sim.blackholeAvailable) return t.skip(`the sim's blackhole is unavailable: ${sim.blackholeError}`);
+  const result = await sweepLines(sim, temp.dir, ['http://blackhole-px.test/'], { db: `${temp.dir}/hole.db`, proxy: proxy.url, retries: 0 });
+  const r = row(result, 'http://blackhole-px.test/');
+  assert.equal(r.outcome, 'connect_timeout');
+  assert.equal(r.error_code, Codes.proxyTimeout);
+  assert.match(r.error_message!, /^no answer from proxy http:\/\/127\.0\.0\.1:\d+ to CONNECT blackhole-px\.test:\d+ within 1500 ms$/);
+});
+
+test('a proxy that cannot be reached is proxy_error for every URL, never the targets’ connect_refused', async () => {
+  const closed = await freePort();
+  const urls = Array.from({ length: 12 }, (_, i) => `http://fine-lonely.test/${i}`);
+  const result = await sweepLines(sim, temp.dir, urls, { db: `${temp.dir}/unreachable.db`, proxy: `http://127.0.0.1:${closed}`, hostErrors: 2, retries: 0 });
+  for (const u of urls) {
+    const r = row(result, u);
+    assert.equal(r.outcome, 'proxy_error', u);
+    assert.equal(r.error_code, Codes.proxyUnreachable);
+    assert.match(r.error_message!, new RegExp(`^proxy http://127\\.0\\.0\\.1:${closed} not reached: .*ECONNREFUSED`));
+  }
+});
+
+test('credentials in the proxy URL answer its 407, and are never recorded', async (t) => {
+  const guarded = await startConnectProxy({ resolver: sim.resolver, credentials: 'sweeper:s3cret' });
+  t.after(() => guarded.close());
+  const without = await sweepLines(sim, temp.dir, ['http://fine-auth.test/'], { db: `${temp.dir}/noauth.db`, proxy: guarded.url });
+  const refused = row(without, 'http://fine-auth.test/');
+  assert.equal(refused.outcome, 'proxy_error');
+  assert.equal(refused.error_code, Codes.proxyAuth);
+  assert.match(refused.error_message!, /wants credentials \(407 Proxy Authentication Required\)/);
+  const withAuth = `http://sweeper:s3cret@127.0.0.1:${guarded.port}`;
+  const allowed = await sweepLines(sim, temp.dir, ['http://fine-auth.test/'], { db: `${temp.dir}/auth.db`, proxy: withAuth });
+  assert.equal(row(allowed, 'http://fine-auth.test/').status, 200);
+  const db = new Database(allowed.dbPath, { readonly: true });
+  const options = (db.prepare('SELECT options FROM runs').get() as { options: string }).options;
+  db.close();
+  assert.ok(!options.includes('s3cret'), options);
+  assert.match(options, /sweeper:\*\*\*@127\.0\.0\.1/);
+});
+
+test('an https:// proxy: TLS to the proxy, and TLS with the target inside it', async (t) => {
+  const certs = await makeCerts('urlsweep test proxy CA');
+  // Node takes no two-label wildcard (*.test): the proxy gets a certificate for its own name.
+  const cert = createLeafMinter(certs.ca.cert, certs.ca.key, certs.testLeaf.key)('proxy-tls.test');
+  const tlsProxy = await startConnectProxy({ resolver: sim.resolver, tls: { key: certs.testLeaf.key, cert, name: 'proxy-tls.test' } });
+  t.after(async () => {
+    await tlsProxy.close();
+    await certs.remove();
+  });
+  const urls = ['https://fine-tls1.test/', 'http://fine-tls2.test/'];
+  const result = await sweepLines(sim, temp.dir, urls, { db: `${temp.dir}/tlsproxy.db`, proxy: tlsProxy.url, caPem: sim.caPem + certs.ca.cert });
+  for (const u of urls) assert.equal(row(result, u).status, 200, u);
+  assert.deepEqual(tlsProxy.connects.sort(), [`fine-tls1.test:${sim.httpsPort}`, `fine-tls2.test:${sim.httpPort}`]);
+  // A proxy whose certificate is not trusted is a proxy that was not reached.
+  const untrusted = await sweepLines(sim, temp.dir, ['https://fine-tls3.test/'], { db: `${temp.dir}/untrusted.db`, proxy: tlsProxy.url });
+  assert.equal(row(untrusted, 'https://fine-tls3.test/').outcome, 'proxy_error');
+  assert.equal(row(untrusted, 'https://fine-tls3.test/').error_code, Codes.proxyUnreachable);
+  assert.match(row(untrusted, 'https://fine-tls3.test/').error_message!, /^proxy https:\/\/proxy-tls\.test:\d+ not reached: .*certificate/);
+});
+
+test('hosts in --noproxy are reached directly, the others through the proxy', async () => {
+  const before = proxy.connects.length;
+  const result = await sweepLines(sim, temp.dir, ['http://fine-direct.test/', 'http://www.fine-direct.test/', 'http://fine-via.test/'], {
+    db: `${temp.dir}/noproxy.db`,
+    proxy: proxy.url,
+    noProxy: 'fine-direct.test',
+  });
+  assert.equal(row(result, 'http://fine-direct.test/').remote_ip, '127.0.0.1');
+  assert.equal(row(result, 'http://www.fine-direct.test/').remote_ip, '127.0.0.1');
+  assert.equal(row(result, 'http://fine-via.test/').remote_ip, null);
+  assert.deepEqual(proxy.connects.slice(before), [`fine-via.test:${sim.httpPort}`]);
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
