@@ -13,6 +13,7 @@ import type { HostResolver } from './resolver.js';
 import { refusingLookup } from './addressPolicy.js';
 import { ProxyRoute } from './proxyRoute.js';
 import { tunnelConnector } from './proxyTunnel.js';
+import { acceptInterimContinue } from './interimContinue.js';
 
 /** One origin's pool (or one connection of its own: `leaseFresh`); a request holds it from `lease` to `release`. */
 export interface Origin {
@@ -156,10 +157,15 @@ function connector(config: EngineConfig, resolver: HostResolver, proxy: ProxyRou
       tunnel(options, callback);
     };
   }
-  if (Object.keys(config.portMap).length === 0) return connect;
-  const viaPorts = connect;
+  const connected = connect;
+  const withPorts: buildConnector.connector = (options, callback) =>
+    connected(options, (err, socket) => {
+      if (socket) acceptInterimContinue(socket);
+      callback(err, socket as never);
+    });
+  if (Object.keys(config.portMap).length === 0) return withPorts;
   return (options, callback) => {
     const port = Number(options.port || (options.protocol === 'https:' ? 443 : 80));
-    viaPorts({ ...options, port: String(config.portMap[port] ?? port) }, callback);
+    withPorts({ ...options, port: String(config.portMap[port] ?? port) }, callback);
   };
 }

@@ -44,6 +44,7 @@ export const HOSTILE_BEHAVIOURS = {
   shortbody: '200 with Content-Length: 1000, 10 bytes of body, then the connection closed',
   longbody: '200 with Content-Length: 2 on a kept-alive connection, and 100 bytes of body (the rest spoils the connection)',
   infoflood: `${INFO_FLOOD} interim 103 answers, then a final 200`,
+  continue100: 'an unsolicited 100 Continue, then a final 200',
   infoendless: '103 answers as fast as the connection takes them, never a final one',
   http09: 'an HTTP/0.9 answer: the body alone, no status line, then close',
   tofile: '302 to file:///etc/passwd',
@@ -118,6 +119,9 @@ function answer(socket: Socket, method: string, behaviour: HostileBehaviour, hea
     case 'infoflood':
       socket.write('HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n'.repeat(INFO_FLOOD));
       socket.write(`HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n${body('ok\n')}`);
+      return true;
+    case 'continue100':
+      socket.write(`HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n${body('ok\n')}`);
       return true;
     case 'infoendless':
       flood(socket, 'HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n'.repeat(100));
