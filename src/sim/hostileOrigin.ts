@@ -21,9 +21,9 @@ const INFO_FLOOD = 2_000;
 /** Hosts in a `chain` of redirects. */
 export const CHAIN_HOSTS = 50;
 /** Length of the Location of `hugelocation`. */
-export const HUGE_LOCATION_BYTES = 100_000;
-/** The longest request head read (a redirect to a huge Location comes back as a huge request line). */
-const MAX_REQUEST_HEAD = 256 * 1024;
+const HUGE_LOCATION_BYTES = 100_000;
+/** The longest request head read; past it, the request is not HTTP. */
+const MAX_REQUEST_HEAD = 16 * 1024;
 
 export const HOSTILE_BEHAVIOURS = {
   trickle: `200 headers for a ${TRICKLE_LENGTH}-byte body, then one body byte every ${TRICKLE_EVERY_MS} ms (a HEAD gets the headers alone)`,
