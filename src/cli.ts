@@ -8,16 +8,15 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { parseDuration } from './duration.js';
 import { parseRate } from './rate.js';
-import { GRACE_MS, runSweep, SweepError, UsageError } from './sweep.js';
+import { GRACE_MS, runSweep } from './sweep.js';
+import { UrlsweepError, UsageError } from './errors.js';
 import { Interrupt } from './interrupt.js';
 import { defaultOptions, type SweepOptions } from './sweepOptions.js';
 import { NO_PROXY_AT_ALL } from './proxySettings.js';
 import { createReporter, type ProgressMode } from './progress/reporters.js';
 import { summaryText } from './progress/summaryText.js';
-import { StoreError } from './store/resultStore.js';
-import { WorkerLostError } from './workerPool.js';
 import { VERSION } from './version.js';
-import { QueryError, runQuery } from './query/runQuery.js';
+import { runQuery } from './query/runQuery.js';
 import type { Format } from './query/formats.js';
 import { readReport } from './report/reportData.js';
 import { reportText } from './report/reportText.js';
@@ -403,8 +402,7 @@ try {
   await cli.parseAsync();
 } catch (err) {
   // Known failures are one line; anything else is a bug, shown with its stack for the report.
-  const oneLine =
-    err instanceof UsageError || err instanceof StoreError || err instanceof WorkerLostError || err instanceof SweepError || err instanceof QueryError;
-  process.stderr.write(`urlsweep: ${oneLine ? (err as Error).message : ((err as Error)?.stack ?? String(err))}\n`);
-  process.exitCode = err instanceof UsageError ? 2 : 1;
+  const known = err instanceof UrlsweepError;
+  process.stderr.write(`urlsweep: ${known ? err.message : ((err as Error)?.stack ?? String(err))}\n`);
+  process.exitCode = known ? err.exitCode : 1;
 }

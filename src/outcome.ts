@@ -1,33 +1,7 @@
 // The one place where a failure becomes an outcome. Decisions use `err.code` only, never message text.
 import type { Outcome } from './messages.js';
+import { Codes } from './errors.js';
 
-/** Codes urlsweep itself raises (undici's and Node's own codes are used as they come). */
-export const Codes = {
-  deadline: 'URLSWEEP_DEADLINE',
-  connectDeadline: 'URLSWEEP_CONNECT_DEADLINE',
-  tooManyRedirects: 'URLSWEEP_TOO_MANY_REDIRECTS',
-  redirectLoop: 'URLSWEEP_REDIRECT_LOOP',
-  invalidUrl: 'URLSWEEP_INVALID_URL',
-  unsupportedScheme: 'URLSWEEP_UNSUPPORTED_SCHEME',
-  lineTooLong: 'URLSWEEP_LINE_TOO_LONG',
-  binaryLine: 'URLSWEEP_BINARY_LINE',
-  /** A URL not tried: its host had failed --host-errors times in a row with no answer (no connection, or silence). */
-  hostDown: 'URLSWEEP_HOST_DOWN',
-  /** A status line whose status is below 100 (`000`, `042`): not an HTTP answer. */
-  badStatus: 'URLSWEEP_BAD_STATUS',
-  /** An address refused by --block-private. */
-  blocked: 'URLSWEEP_BLOCKED',
-  /** The proxy could not be reached (connect, TLS with the proxy). */
-  proxyUnreachable: 'URLSWEEP_PROXY_UNREACHABLE',
-  /** The proxy answered CONNECT with something but 2xx (or not HTTP, or closed instead of answering). */
-  proxyRefused: 'URLSWEEP_PROXY_REFUSED',
-  /** The proxy wants credentials (407). */
-  proxyAuth: 'URLSWEEP_PROXY_AUTH',
-  /** No answer to CONNECT within the connect timeout: the proxy is most likely still trying the target. */
-  proxyTimeout: 'URLSWEEP_PROXY_TIMEOUT',
-  /** A bug in urlsweep, recorded on the URL's row rather than lost. */
-  internal: 'URLSWEEP_INTERNAL',
-} as const;
 
 const exact: Record<string, Outcome> = {
   ECONNREFUSED: 'connect_refused',
@@ -168,15 +142,6 @@ export function codeOf(err: unknown): string {
   return typeof e?.name === 'string' && e.name !== 'Error' ? e.name : 'UNKNOWN';
 }
 
-/** An error with a stable code; urlsweep's own failures use these. */
-export class SweepError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 /** OpenSSL's error queue line: `C0E67F8F8F7F0000:error:0A00010B:SSL routines:ssl3_get_record:` words `:file.c:350:`. */
 const OPENSSL_PREFIX = /^[0-9A-F]+:error:[0-9A-F]+:[^:]*:[^:]*:/;

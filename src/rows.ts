@@ -1,7 +1,7 @@
 // Result rows that are not the outcome of a request: a line that is not a URL, a URL whose host is down,
 // a URL that met a bug. The worker and the coordinator both make them; every column is set here once.
 import type { HostDown, Job, ResultRow } from './messages.js';
-import { Codes } from './outcome.js';
+import { Codes } from './errors.js';
 
 function emptyRow(line: number, url: string, host: string | null): ResultRow {
   return {

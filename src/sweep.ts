@@ -23,8 +23,6 @@ import { SweepError, UsageError } from './errors.js';
 import { VERSION } from './version.js';
 import { resolveProxy } from './proxySettings.js';
 
-export { SweepError, UsageError };
-
 export interface SweepListener {
   /** About once a second while the sweep runs. */
   progress?(snapshot: ProgressSnapshot): void;

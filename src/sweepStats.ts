@@ -1,7 +1,7 @@
 // Running counts of a sweep, for the progress display and the final summary.
 import type { Outcome, ResultRow } from './messages.js';
 import { LatencyHistogram } from './latencyHistogram.js';
-import { Codes } from './outcome.js';
+import { Codes } from './errors.js';
 
 export class SweepStats {
   readonly startedAt = Date.now();

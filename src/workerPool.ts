@@ -6,6 +6,7 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { EngineConfig, FromWorker, HostReport, Job, ResultRow, ToWorker, WorkerTask } from './messages.js';
+import { WorkerLostError } from './errors.js';
 
 const WORKER_FILE = fileURLToPath(new URL('../workers/sweepWorker.js', import.meta.url));
 /** URLs are sent to a worker in batches of this size (or fewer when the input pauses). */
@@ -20,8 +21,6 @@ const WORKER_HEAP_MB = 1024;
  * each, BENCHMARKS.md section 8); 12 MB cost a fifth of the rate.
  */
 const WORKER_YOUNG_MB = 16;
-
-export class WorkerLostError extends Error {}
 
 /** A URL out at a worker: when it was sent, and whether it is also parked in the database. */
 export interface Sent {

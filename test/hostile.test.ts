@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHostileOrigin, startSimInternet, type HostileOrigin, type SimInternet } from '../src/sim/index.js';
 import { BOMB_BYTES, CHAIN_HOSTS } from '../src/sim/hostileOrigin.js';
-import { Codes } from '../src/outcome.js';
+import { Codes } from '../src/errors.js';
 import { row, sweepLines, tempDir } from './support/simSweep.js';
 
 const TIMEOUT_MS = 2_000;

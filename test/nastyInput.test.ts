@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { runSweep } from '../src/sweep.js';
 import { startHostileOrigin, startSimInternet, type HostileOrigin, type SimInternet } from '../src/sim/index.js';
-import { Codes } from '../src/outcome.js';
+import { Codes } from '../src/errors.js';
 import { readDb, simOptions, tempDir } from './support/simSweep.js';
 
 let sim: SimInternet;

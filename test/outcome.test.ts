@@ -2,17 +2,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Outcome } from '../src/messages.js';
-import {
-  Codes,
-  SweepError,
-  classify,
-  codeOf,
-  isNoAnswer,
-  isTransientError,
-  isTransientStatus,
-  shortMessage,
-  type Phase,
-} from '../src/outcome.js';
+import { classify, codeOf, isNoAnswer, isTransientError, isTransientStatus, shortMessage, type Phase } from '../src/outcome.js';
+import { CodedError, Codes } from '../src/errors.js';
 
 describe('classify', () => {
   const rows: Array<[code: string | undefined, phase: Phase | undefined, outcome: Outcome]> = [
@@ -134,8 +125,8 @@ describe('codeOf', () => {
     assert.equal(codeOf(err), 'ECONNREFUSED');
   });
 
-  test('a SweepError gives its own code', () => {
-    assert.equal(codeOf(new SweepError(Codes.redirectLoop, 'loop')), 'URLSWEEP_REDIRECT_LOOP');
+  test('a CodedError gives its own code', () => {
+    assert.equal(codeOf(new CodedError(Codes.redirectLoop, 'loop')), 'URLSWEEP_REDIRECT_LOOP');
   });
 
   test('an HTTPParserError without a code gives HPE_INVALID_RESPONSE', () => {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import Database from 'better-sqlite3';
 import { startSimInternet, type SimInternet } from '../src/sim/index.js';
-import { Codes } from '../src/outcome.js';
+import { Codes } from '../src/errors.js';
 import { redactProxy, resolveProxy } from '../src/proxySettings.js';
 import { UsageError } from '../src/errors.js';
 import { ProxyRoute } from '../workers/proxyRoute.js';

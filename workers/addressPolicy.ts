@@ -3,7 +3,7 @@
 // cloud's metadata address 169.254.169.254 is refused too), on every redirect hop. The ranges are
 // ipaddr.js's (IANA's special-purpose registries); anything but public unicast is refused.
 import ipaddr from 'ipaddr.js';
-import { Codes, SweepError } from '../src/outcome.js';
+import { CodedError, Codes } from '../src/errors.js';
 import type { HostResolver } from './resolver.js';
 
 /** The range an address falls in when --block-private refuses it (`loopback`, `private`, `linkLocal`, …); null when it is public. */
@@ -46,7 +46,7 @@ export function refusingLookup(lookup: Lookup): Lookup {
       const addresses = err ? [] : typeof address === 'string' ? [address] : address.map((a) => a.address);
       for (const a of addresses) {
         const range = refusedRange(a);
-        if (range) return callback(new SweepError(Codes.blocked, blockedMessage(a, range)), '');
+        if (range) return callback(new CodedError(Codes.blocked, blockedMessage(a, range)), '');
       }
       callback(err, address, family);
     });

@@ -5,7 +5,8 @@
 // spending a retry; a host that goes down ends the URL with the failure it had.
 import { isIP } from 'node:net';
 import type { EngineConfig, Hop, Job, Outcome, ResultRow } from '../src/messages.js';
-import { Codes, classify, codeOf, isBrokenConnection, isNoAnswer, isTransientError, isTransientStatus, shortMessage, type Phase } from '../src/outcome.js';
+import { classify, codeOf, isBrokenConnection, isNoAnswer, isTransientError, isTransientStatus, shortMessage, type Phase } from '../src/outcome.js';
+import { Codes } from '../src/errors.js';
 import { Deadline, withinDeadline } from './deadline.js';
 import { exchange, ExchangeError, type Answer } from './exchange.js';
 import type { HostResolver } from './resolver.js';

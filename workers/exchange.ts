@@ -3,7 +3,7 @@
 import type { Dispatcher } from 'undici';
 import type { ConnectionPools } from './connectionPools.js';
 import type { Deadline } from './deadline.js';
-import { Codes, SweepError } from '../src/outcome.js';
+import { CodedError, Codes } from '../src/errors.js';
 
 export interface Answer {
   status: number;
@@ -72,7 +72,7 @@ export function exchange(pools: ConnectionPools, req: ExchangeRequest, deadline:
       onHeaders(status: number, raw: Buffer[]) {
         // undici takes any three digits for a status, and one below 100 then trips an assertion of its own.
         if (status < 100) {
-          abort!(new SweepError(Codes.badStatus, `status ${String(status).padStart(3, '0')} is not an HTTP status`));
+          abort!(new CodedError(Codes.badStatus, `status ${String(status).padStart(3, '0')} is not an HTTP status`));
           return false;
         }
         // An interim answer (103 Early Hints, 102): its headers are not the final answer's (RFC 9110 §15.2).

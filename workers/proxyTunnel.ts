@@ -4,7 +4,7 @@
 // up, everything (TLS with the target included) is the target's. The proxy resolves the target's name.
 import type { Socket } from 'node:net';
 import type { buildConnector } from 'undici';
-import { Codes, SweepError } from '../src/outcome.js';
+import { CodedError, Codes } from '../src/errors.js';
 import { redactProxy } from '../src/proxySettings.js';
 
 /** A proxy's answer to CONNECT is a status line and headers; more than this is not an answer. */
@@ -30,7 +30,7 @@ export function tunnelConnector(proxy: URL, options: TunnelOptions): buildConnec
     const authority = `${target.hostname}:${targetPort}`;
     const to = { hostname: proxy.hostname, host: proxy.host, protocol: proxy.protocol, port, servername: proxy.hostname };
     options.toProxy(to as buildConnector.Options, (err, socket) => {
-      if (err) return callback(new SweepError(Codes.proxyUnreachable, `proxy ${name} not reached: ${err.message}`), null);
+      if (err) return callback(new CodedError(Codes.proxyUnreachable, `proxy ${name} not reached: ${err.message}`), null);
       const head =
         `CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\nUser-Agent: ${options.userAgent}\r\n` +
         (auth ? `Proxy-Authorization: ${auth}\r\n` : '') +
@@ -66,23 +66,23 @@ function awaitTunnel(socket: Socket, head: string, authority: string, proxy: str
     received = Buffer.concat([received, chunk]);
     const end = received.indexOf('\r\n\r\n');
     if (end < 0) {
-      if (received.length > MAX_ANSWER_BYTES) finish(new SweepError(Codes.proxyRefused, `proxy ${proxy} sent ${received.length} bytes without ending its answer to CONNECT ${authority}`));
+      if (received.length > MAX_ANSWER_BYTES) finish(new CodedError(Codes.proxyRefused, `proxy ${proxy} sent ${received.length} bytes without ending its answer to CONNECT ${authority}`));
       return;
     }
     const statusLine = received.subarray(0, received.indexOf('\r\n')).toString('latin1');
     const m = /^HTTP\/1\.[01] (\d{3})(?: (.*))?$/.exec(statusLine);
-    if (!m) return finish(new SweepError(Codes.proxyRefused, `proxy ${proxy} answered CONNECT ${authority} with "${statusLine.slice(0, 80)}", not HTTP`));
+    if (!m) return finish(new CodedError(Codes.proxyRefused, `proxy ${proxy} answered CONNECT ${authority} with "${statusLine.slice(0, 80)}", not HTTP`));
     const status = Number(m[1]);
     if (status >= 200 && status < 300) return finish(null, received.subarray(end + 4));
     const reason = m[2] ? ` ${m[2].slice(0, 80)}` : '';
-    if (status === 407) return finish(new SweepError(Codes.proxyAuth, `proxy ${proxy} wants credentials (407${reason}) for CONNECT ${authority}: give them in the proxy URL, http://user:password@host:port`));
-    finish(new SweepError(Codes.proxyRefused, `proxy ${proxy} answered ${status}${reason} to CONNECT ${authority}`));
+    if (status === 407) return finish(new CodedError(Codes.proxyAuth, `proxy ${proxy} wants credentials (407${reason}) for CONNECT ${authority}: give them in the proxy URL, http://user:password@host:port`));
+    finish(new CodedError(Codes.proxyRefused, `proxy ${proxy} answered ${status}${reason} to CONNECT ${authority}`));
   };
-  const onError = (err: Error): void => finish(new SweepError(Codes.proxyRefused, `proxy ${proxy} failed during CONNECT ${authority}: ${err.message}`));
-  const onClose = (): void => finish(new SweepError(Codes.proxyRefused, `proxy ${proxy} closed the connection before answering CONNECT ${authority}`));
+  const onError = (err: Error): void => finish(new CodedError(Codes.proxyRefused, `proxy ${proxy} failed during CONNECT ${authority}: ${err.message}`));
+  const onClose = (): void => finish(new CodedError(Codes.proxyRefused, `proxy ${proxy} closed the connection before answering CONNECT ${authority}`));
   // No answer in time: the proxy is most likely still connecting to a target that does not answer.
   const timer = setTimeout(
-    () => finish(new SweepError(Codes.proxyTimeout, `no answer from proxy ${proxy} to CONNECT ${authority} within ${timeoutMs} ms`)),
+    () => finish(new CodedError(Codes.proxyTimeout, `no answer from proxy ${proxy} to CONNECT ${authority} within ${timeoutMs} ms`)),
     timeoutMs,
   );
   socket.on('data', onData).on('error', onError).on('close', onClose);

@@ -2,7 +2,7 @@
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { UsageError } from '../errors.js';
+import { QueryError, UsageError } from '../errors.js';
 import { createWriter, type Format } from './formats.js';
 
 export interface QueryOptions {
@@ -12,9 +12,6 @@ export interface QueryOptions {
   /** Terminal width for the table format. */
   width: number;
 }
-
-/** A statement SQLite refused or that would write: shown with SQLite's message and the statement. */
-export class QueryError extends Error {}
 
 export async function runQuery(options: QueryOptions, out: NodeJS.WritableStream = process.stdout): Promise<number> {
   if (!existsSync(options.db)) throw new UsageError(`no database at ${options.db}`);

@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ResultRow } from '../messages.js';
+import { StoreError } from '../errors.js';
 import type { InputIdentity } from '../input/inputIdentity.js';
 import { INDEX_SQL, MIGRATIONS, SCHEMA_SQL, SCHEMA_VERSION, VIEWS_SQL, type MigrationDb } from './schema.js';
 
@@ -29,8 +30,6 @@ export interface PreviousSweep {
   /** Some run of this sweep finished: its input has been read to the end. */
   finishedBefore: boolean;
 }
-
-export class StoreError extends Error {}
 
 /** Rows per INSERT: one statement call per 64 rows costs far less than 64 calls (17 columns, 1088 values). */
 const ROWS_PER_STATEMENT = 64;
