@@ -2,6 +2,7 @@
 // rate of this run.
 import type { ResultStore } from './store/resultStore.js';
 import type { SweepStats } from './sweepStats.js';
+import { outcomeCounts, STATUS_CLASS_SQL } from './result.js';
 import { readHostStats, type HostStats } from './report/hostStats.js';
 
 /** Hosts named in each list of the summary (the report names ten). */
@@ -44,13 +45,13 @@ export function summarize(
   const elapsedMs = stats ? Date.now() - stats.startedAt : 0;
   const byOutcome: Record<string, number> = {};
   let total = 0;
-  for (const r of store.db.prepare('SELECT outcome, count(*) AS n FROM results GROUP BY outcome ORDER BY n DESC').all() as Array<{ outcome: string; n: number }>) {
-    byOutcome[r.outcome] = r.n;
-    total += r.n;
+  for (const { outcome, urls } of outcomeCounts(store.db)) {
+    byOutcome[outcome] = urls;
+    total += urls;
   }
   const byStatusClass: Record<string, number> = {};
   const classes = store.db
-    .prepare(`SELECT (status / 100) || 'xx' AS class, count(*) AS n FROM results WHERE outcome = 'response' GROUP BY status / 100 ORDER BY class`)
+    .prepare(`SELECT ${STATUS_CLASS_SQL} AS class, count(*) AS n FROM results WHERE outcome = 'response' GROUP BY status / 100 ORDER BY class`)
     .all() as Array<{ class: string; n: number }>;
   for (const r of classes) byStatusClass[r.class] = r.n;
   const h = stats?.latency;

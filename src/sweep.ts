@@ -7,7 +7,7 @@ import { readLines, ReadProgress, type InputLine } from './input/lineReader.js';
 import { parseLine } from './input/parseLine.js';
 import { identify } from './input/inputIdentity.js';
 import type { Job, ResultRow } from './messages.js';
-import { invalidRow } from './rows.js';
+import { invalidRow } from './result.js';
 import { CheckpointTracker } from './checkpoint.js';
 import { ResultStore, type Checkpoint } from './store/resultStore.js';
 import { BatchWriter } from './store/batchWriter.js';

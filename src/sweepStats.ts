@@ -2,6 +2,7 @@
 import type { Outcome, ResultRow } from './messages.js';
 import { LatencyHistogram } from './latencyHistogram.js';
 import { Codes } from './errors.js';
+import { isFailure } from './result.js';
 
 export class SweepStats {
   readonly startedAt = Date.now();
@@ -40,9 +41,8 @@ export class SweepStats {
     this.byOutcome.set(row.outcome, (this.byOutcome.get(row.outcome) ?? 0) + 1);
     this.throttled += row.throttled;
     if (row.error_code === Codes.hostDown) this.notTried++;
-    if (row.outcome === 'response') {
-      if (row.elapsed_ms !== null) this.latency.add(row.elapsed_ms);
-    } else if (row.outcome !== 'invalid_url') this.failures++;
+    if (row.outcome === 'response' && row.elapsed_ms !== null) this.latency.add(row.elapsed_ms);
+    if (isFailure(row.outcome)) this.failures++;
   }
 }
 

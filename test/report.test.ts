@@ -38,6 +38,21 @@ describe('report figures', () => {
     assert.deepEqual(Object.fromEntries(r.outcomes.map((o) => [o.key, o.urls])), expected);
   });
 
+  test('failures are the URLs tried with no response: a line that is not a URL is not one (as on the progress line)', () => {
+    const file = join(temp.dir, 'failures.db');
+    const store = new ResultStore(file);
+    store.beginRun([], {}, 'test', { line: 0, input: 0, offset: 0 });
+    const insert = store.db.prepare('INSERT INTO results (line, url, host, outcome, status, checked_at) VALUES (?, ?, ?, ?, ?, 0)');
+    insert.run(1, 'http://a.test/', 'a.test', 'response', 200);
+    insert.run(2, 'not a url', null, 'invalid_url', null);
+    insert.run(3, 'http://b.test/', 'b.test', 'dns_error', null);
+    insert.run(4, 'http://c.test/', 'c.test', 'proxy_error', null);
+    store.close();
+    const small = readReport(file);
+    assert.equal(small.total, 4);
+    assert.equal(small.failures, 2);
+  });
+
   test('status classes and codes', () => {
     assert.deepEqual(r.statusClasses, [
       { key: '2xx', urls: 700_000 }, { key: '3xx', urls: 60_000 }, { key: '4xx', urls: 80_000 }, { key: '5xx', urls: 60_000 },

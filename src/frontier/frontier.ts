@@ -19,7 +19,7 @@
 // kill -9 at any moment loses none and records none twice. A URL out at a worker for long (its host
 // paused, paced or slow) is parked as well, so the checkpoint never waits long for it.
 import type { HostDown, HostReport, Job, ResultRow } from '../messages.js';
-import { hostDownRow } from '../rows.js';
+import { hostDownRow } from '../result.js';
 import { parseLine } from '../input/parseLine.js';
 import type { CheckpointTracker } from '../checkpoint.js';
 import type { BatchWriter } from '../store/batchWriter.js';

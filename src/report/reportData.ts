@@ -4,6 +4,8 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { UsageError } from '../errors.js';
+import type { Outcome } from '../messages.js';
+import { isFailure, outcomeCounts, statusClass } from '../result.js';
 import { readHostStats, type HostStats } from './hostStats.js';
 
 export interface Count<K> {
@@ -30,6 +32,8 @@ export interface ReportData {
   db: string;
   runs: { id: number; startedAt: number; endedAt: number | null; state: string; version: string }[];
   total: number;
+  /** URLs tried that got no response (src/result.ts isFailure): what the progress line counts too. */
+  failures: number;
   outcomes: Count<string>[];
   statusClasses: Count<string>[];
   /** The most frequent status codes, most frequent first. */
@@ -67,23 +71,23 @@ export function readReport(path: string): ReportData {
   try {
     const tables = new Set(db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).pluck().all() as string[]);
     if (!tables.has('results') || !tables.has('runs')) throw new UsageError(`${path} is not an urlsweep database (no results table)`);
-    const outcomes = db
-      .prepare(`SELECT outcome AS key, count(*) AS urls FROM results GROUP BY outcome ORDER BY urls DESC, outcome`)
-      .all() as Count<string>[];
+    const outcomes: Count<string>[] = outcomeCounts(db).map(({ outcome, urls }) => ({ key: outcome, urls }));
     const statusCodes = db
       .prepare(`SELECT status AS key, count(*) AS urls FROM results WHERE status IS NOT NULL GROUP BY status ORDER BY urls DESC, status`)
       .all() as Count<number>[];
     const total = outcomes.reduce((sum, o) => sum + o.urls, 0);
+    const failed = outcomes.filter((o) => isFailure(o.key as Outcome));
     return {
       db: path,
       runs: readRuns(db),
       total,
+      failures: failed.reduce((sum, o) => sum + o.urls, 0),
       outcomes,
       statusClasses: statusClasses(statusCodes),
       statusCodes: statusCodes.slice(0, TOP_STATUS_CODES),
       latency: readLatency(db),
       rate: readRate(db, total),
-      failingHosts: readFailingHosts(db, outcomes.map((o) => o.key).filter((o) => o !== 'response')),
+      failingHosts: readFailingHosts(db, failed.map((o) => o.key)),
       hosts: readHostStats(db),
       indexed: (db.prepare(`SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'results_elapsed'`).pluck().get() as number) > 0,
     };
@@ -101,7 +105,7 @@ function readRuns(db: Database.Database): ReportData['runs'] {
 function statusClasses(codes: Count<number>[]): Count<string>[] {
   const classes = new Map<string, number>();
   for (const { key, urls } of codes) {
-    const name = `${Math.floor(key / 100)}xx`;
+    const name = statusClass(key);
     classes.set(name, (classes.get(name) ?? 0) + urls);
   }
   return [...classes].map(([key, urls]) => ({ key, urls })).sort((a, b) => a.key.localeCompare(b.key));

@@ -85,7 +85,7 @@ const PAGE_SCRIPT = String.raw`
   document.getElementById('subtitle').textContent = r.db + ' · ' + (runs === 1 ? '1 run' : runs + ' runs') +
     (last ? ' · ' + last.state + ' · started ' + new Date(r.runs[0].startedAt).toISOString().replace('T', ' ').slice(0, 16) + ' UTC' : '');
   const ok = r.outcomes.find((o) => o.key === 'response');
-  const tiles = [['URLs', fmt(r.total)], ['Responses', fmt(ok ? ok.urls : 0)], ['Failures', fmt(r.total - (ok ? ok.urls : 0))],
+  const tiles = [['URLs', fmt(r.total)], ['Responses', fmt(ok ? ok.urls : 0)], ['Failures', fmt(r.failures)],
     ['p50', ms(r.latency.p50)], ['p90', ms(r.latency.p90)], ['p99', ms(r.latency.p99)],
     ['Hosts', fmt(r.hosts.hosts)], ['Hosts down', fmt(r.hosts.down.hosts)], ['Pushed back', fmt(r.hosts.pushedBack.hosts)]];
   for (const [label, value] of tiles) {

@@ -1,4 +1,5 @@
 // The database layout: one database file holds one sweep. Column names are the user-facing contract.
+import { FAILURE_SQL, STATUS_CLASS_SQL } from '../result.js';
 
 /** Bumped whenever the layout changes; kept in SQLite's `PRAGMA user_version`. */
 export const SCHEMA_VERSION = 4;
@@ -125,7 +126,7 @@ CREATE TABLE IF NOT EXISTS redirect_hops (
 export const VIEWS_SQL = `
 CREATE VIEW IF NOT EXISTS summary AS
   SELECT outcome,
-         CASE WHEN status IS NULL THEN NULL ELSE (status / 100) || 'xx' END AS status_class,
+         ${STATUS_CLASS_SQL} AS status_class,
          count(*) AS urls
   FROM results GROUP BY 1, 2 ORDER BY urls DESC;
 
@@ -143,7 +144,7 @@ CREATE VIEW IF NOT EXISTS hosts AS
   SELECT host,
          count(*) AS urls,
          sum(outcome = 'response') AS responses,
-         sum(outcome <> 'response') AS failures,
+         sum(${FAILURE_SQL}) AS failures,
          avg(CASE WHEN rank IN ((timed + 1) / 2, (timed + 2) / 2) THEN elapsed_ms END) AS median_ms
   FROM ranked GROUP BY host;
 
