@@ -60,7 +60,7 @@ const PARKED = 100_000;
 function writeDatabase(db: string, list: string, lineBytes: number, port: number, checkpoint: number): void {
   for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
   const store = new ResultStore(db);
-  const options = { ...defaultOptions(), inputs: [list], db };
+  const options = { ...defaultOptions(), proxy: 'none', inputs: [list], db };
   const upTo = LINES - LEFT;
   const parked = checkpoint < upTo ? { from: checkpoint + 2, to: checkpoint + 1 + PARKED } : null;
   store.beginRun(identify([list]), recordedOptions(options), 'bench', { line: 0, input: 0, offset: 0 });

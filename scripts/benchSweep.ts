@@ -40,7 +40,8 @@ function timeAt(snapshots: ProgressSnapshot[], count: number): number | null {
   return null;
 }
 
-const options: SweepOptions = { ...defaultOptions(), ...(JSON.parse(process.argv[2]!) as Partial<SweepOptions> & { inputs: string[] }) };
+// Benchmarks sweep loopback only: a proxy from the environment is never used.
+const options: SweepOptions = { ...defaultOptions(), proxy: 'none', ...(JSON.parse(process.argv[2]!) as Partial<SweepOptions> & { inputs: string[] }) };
 const delay = monitorEventLoopDelay({ resolution: 10 });
 delay.enable();
 const snapshots: ProgressSnapshot[] = [];

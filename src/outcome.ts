@@ -85,6 +85,7 @@ export function classify(code: string | undefined, phase: Phase = 'request'): Ou
 /** Failures worth another attempt: they often pass (timeouts, resets, overload). */
 const transientCodes = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
+  Codes.proxyTimeout,
   'ETIMEDOUT',
   'UND_ERR_HEADERS_TIMEOUT',
   'UND_ERR_BODY_TIMEOUT',
@@ -145,12 +146,12 @@ export function codeOf(err: unknown): string {
 
 /** OpenSSL's error queue line: `C0E67F8F8F7F0000:error:0A00010B:SSL routines:ssl3_get_record:` words `:file.c:350:`. */
 const OPENSSL_PREFIX = /^[0-9A-F]+:error:[0-9A-F]+:[^:]*:[^:]*:/;
-const OPENSSL_SOURCE = /:[^:]*\.c:\d+:$/;
+const OPENSSL_SOURCE = /:[^:]*\.c:\d+:(.*)$/;
 
 /** A short human text for `error_message`: the first line, capped; OpenSSL's codes before the words dropped. */
 export function shortMessage(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
   let first = text.split('\n', 1)[0] ?? '';
-  if (OPENSSL_PREFIX.test(first)) first = `TLS: ${first.replace(OPENSSL_PREFIX, '').replace(OPENSSL_SOURCE, '')}`;
+  if (OPENSSL_PREFIX.test(first)) first = `TLS: ${first.replace(OPENSSL_PREFIX, '').replace(OPENSSL_SOURCE, (_, after: string) => (after ? ` (${after})` : ''))}`;
   return first.length > 200 ? first.slice(0, 197) + '...' : first;
 }

@@ -51,12 +51,11 @@ function variable(env: Env, name: string): { name: string; value: string } | nul
 
 /** A proxy URL checked and normalised: `host:port` alone means http://, as curl takes it. */
 function proxyUrl(text: string, source: string): string {
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `http://${text}`;
   let url: URL;
   try {
-    url = new URL(withScheme);
+    url = new URL(withScheme(text));
   } catch {
-    throw new UsageError(`${source}: "${text}" is not a proxy URL (examples: http://proxy:3128, https://user:secret@proxy:8443)`);
+    throw new UsageError(`${source}: "${redactProxy(text)}" is not a proxy URL (examples: http://proxy:3128, https://user:secret@proxy:8443)`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new UsageError(`${source}: ${url.protocol.slice(0, -1)} proxies are not supported; an HTTP proxy that takes CONNECT is (http:// or https://)`);
@@ -64,10 +63,31 @@ function proxyUrl(text: string, source: string): string {
   if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
     throw new UsageError(`${source}: a proxy URL has no path, query or fragment: "${redactProxy(text)}"`);
   }
+  try {
+    decodeURIComponent(url.username);
+    decodeURIComponent(url.password);
+  } catch {
+    throw new UsageError(`${source}: the proxy's user name or password holds a % that is not %XX: write % as %25 ("${redactProxy(text)}")`);
+  }
   return url.href.replace(/\/$/, '');
 }
 
-/** A proxy URL with its password hidden, fit for messages and the database. */
+function withScheme(text: string): string {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `http://${text}`;
+}
+
+/** A proxy URL with its password hidden, fit for messages and the database; what cannot be parsed loses all before its last @. */
 export function redactProxy(text: string): string {
-  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*):[^@/]*@/i, '$1:***@');
+  try {
+    const url = new URL(withScheme(text));
+    if (url.password) url.password = '***';
+    return url.href.replace(/\/$/, '');
+  } catch {
+    return text.replace(/^(.*\/\/)?.*@/, '$1***@');
+  }
+}
+
+/** The proxies of a sweep as `runs.options` keeps them: passwords hidden. */
+export function recordedProxy(config: ProxyConfig): ProxyConfig {
+  return { http: config.http && redactProxy(config.http), https: config.https && redactProxy(config.https), noProxy: config.noProxy };
 }

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import type { EngineConfig } from './messages.js';
 import { connectionsPerWorker } from './openFiles.js';
 import { VERSION } from './version.js';
-import { redactProxy, resolveProxy } from './proxySettings.js';
+import { recordedProxy, resolveProxy } from './proxySettings.js';
 
 export interface SweepOptions {
   /** Paths of the inputs in order; `-` is stdin; `.gz` files are decompressed. */
@@ -115,5 +115,7 @@ export function engineConfig(o: SweepOptions): EngineConfig {
 /** What is kept in `runs.options`: everything but secrets-prone header values, proxy passwords and the CA itself. */
 export function recordedOptions(o: SweepOptions): Record<string, unknown> {
   const { caPem, headers, inputs: _inputs, ...rest } = o;
-  return { ...rest, proxy: o.proxy && redactProxy(o.proxy), ca: caPem ? 'custom' : null, headers: Object.keys(headers) };
+  // The proxies resolved (the environment's included), so that a resume under other ones says so.
+  const { proxy: _proxy, noProxy: _noProxy, ...kept } = rest;
+  return { ...kept, proxy: recordedProxy(resolveProxy(o.proxy, o.noProxy)), ca: caPem ? 'custom' : null, headers: Object.keys(headers) };
 }

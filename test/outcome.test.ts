@@ -89,6 +89,7 @@ describe('classify', () => {
 describe('isTransientError', () => {
   const transient = [
     'UND_ERR_CONNECT_TIMEOUT',
+    'URLSWEEP_PROXY_TIMEOUT',
     'ETIMEDOUT',
     'UND_ERR_HEADERS_TIMEOUT',
     'UND_ERR_BODY_TIMEOUT',
@@ -173,6 +174,11 @@ describe('shortMessage', () => {
   test("OpenSSL's error-queue codes before its words are dropped", () => {
     const err = new Error('C0E67F8F8F7F0000:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../deps/openssl/openssl/ssl/record/ssl3_record.c:350:\n');
     assert.equal(shortMessage(err), 'TLS: wrong version number');
+  });
+
+  test("an OpenSSL alert keeps its words after the source file's name", () => {
+    const err = new Error('C0E6:error:0A000410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1605:SSL alert number 40');
+    assert.equal(shortMessage(err), 'TLS: sslv3 alert handshake failure (SSL alert number 40)');
   });
 
   test('a line of exactly 200 characters is not cut', () => {

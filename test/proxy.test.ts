@@ -4,8 +4,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
 import Database from 'better-sqlite3';
-import { startSimInternet, type SimInternet } from '../src/sim/index.js';
+import { startHostileOrigin, startSimInternet, type SimInternet } from '../src/sim/index.js';
 import { Codes } from '../src/errors.js';
 import { redactProxy, resolveProxy } from '../src/proxySettings.js';
 import { UsageError } from '../src/errors.js';
@@ -25,6 +26,9 @@ test('proxy settings: --proxy over the environment, lower case over upper case, 
   assert.throws(() => resolveProxy('socks5://p:1080', null, {}), (e: Error) => e instanceof UsageError && /socks5 proxies are not supported/.test(e.message));
   assert.throws(() => resolveProxy(null, null, { https_proxy: 'http://p:1/path' }), (e: Error) => e instanceof UsageError && /^https_proxy: /.test(e.message));
   assert.equal(redactProxy('http://user:s3cret@p:1'), 'http://user:***@p:1');
+  assert.equal(redactProxy('user:s3cret@p:1'), 'http://user:***@p:1', 'without a scheme too');
+  assert.equal(redactProxy('http://user:p@ss@p:1'), 'http://user:***@p:1', 'with an @ in the password too');
+  assert.throws(() => resolveProxy('http://user:100%@p:1', null, {}), (e: Error) => e instanceof UsageError && /write % as %25/.test(e.message) && !e.message.includes('100%'));
   assert.equal(redactProxy('http://p:1'), 'http://p:1');
 });
 
@@ -98,6 +102,7 @@ test('a target the proxy cannot connect to in time ends as a connect timeout, sa
   assert.equal(r.outcome, 'connect_timeout');
   assert.equal(r.error_code, Codes.proxyTimeout);
   assert.match(r.error_message!, /^no answer from proxy http:\/\/127\.0\.0\.1:\d+ to CONNECT blackhole-px\.test:\d+ within 1500 ms$/);
+  assert.equal(r.attempts, 1, 'retries: 0');
 });
 
 test('a proxy that cannot be reached is proxy_error for every URL, never the targets’ connect_refused', async () => {
@@ -120,6 +125,8 @@ test('credentials in the proxy URL answer its 407, and are never recorded', asyn
   assert.equal(refused.outcome, 'proxy_error');
   assert.equal(refused.error_code, Codes.proxyAuth);
   assert.match(refused.error_message!, /wants credentials \(407 Proxy Authentication Required\)/);
+  const wrong = await sweepLines(sim, temp.dir, ['http://fine-auth.test/'], { db: `${temp.dir}/wrongauth.db`, proxy: `http://sweeper:guess@127.0.0.1:${guarded.port}` });
+  assert.match(row(wrong, 'http://fine-auth.test/').error_message!, /refused the credentials given \(407 Proxy Authentication Required\)/);
   const withAuth = `http://sweeper:s3cret@127.0.0.1:${guarded.port}`;
   const allowed = await sweepLines(sim, temp.dir, ['http://fine-auth.test/'], { db: `${temp.dir}/auth.db`, proxy: withAuth });
   assert.equal(row(allowed, 'http://fine-auth.test/').status, 200);
@@ -161,6 +168,48 @@ test('hosts in --noproxy are reached directly, the others through the proxy', as
   assert.equal(row(result, 'http://www.fine-direct.test/').remote_ip, '127.0.0.1');
   assert.equal(row(result, 'http://fine-via.test/').remote_ip, null);
   assert.deepEqual(proxy.connects.slice(before), [`fine-via.test:${sim.httpPort}`]);
+});
+
+test('a plain HTTP target that speaks before it is asked is a protocol error, not a loop of new tunnels', async (t) => {
+  const banner = createServer((socket) => socket.end('220 mail.test ESMTP ready\r\n'));
+  await new Promise<void>((resolve) => banner.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => banner.close(() => resolve())));
+  const port = (banner.address() as { port: number }).port;
+  const before = proxy.connects.length;
+  const url = `http://127.0.0.1:${port}/`;
+  const result = await sweepLines(sim, temp.dir, [url], { db: `${temp.dir}/banner.db`, proxy: proxy.url, retries: 0 });
+  const r = row(result, url);
+  assert.equal(r.outcome, 'protocol_error', `${r.error_code} ${r.error_message}`);
+  assert.match(r.error_message!, /bytes through the proxy before any request: not an HTTP server/);
+  assert.equal(proxy.connects.length - before, 1, 'one tunnel, not one after another');
+});
+
+test('an IPv6 target goes through the tunnel in brackets', async (t) => {
+  const server = createHttpServer((_req, res) => res.end('ok\n'));
+  const listening = await new Promise<boolean>((resolve) => server.once('error', () => resolve(false)).listen(0, '::1', () => resolve(true)));
+  if (!listening) return t.skip('no IPv6 loopback here');
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const url = `http://[::1]:${(server.address() as { port: number }).port}/`;
+  const before = proxy.connects.length;
+  const result = await sweepLines(sim, temp.dir, [url], { db: `${temp.dir}/ipv6.db`, proxy: proxy.url });
+  assert.equal(row(result, url).status, 200, `${row(result, url).error_code} ${row(result, url).error_message}`);
+  assert.deepEqual(proxy.connects.slice(before), [`[::1]:${(server.address() as { port: number }).port}`]);
+});
+
+test('--connect-timeout holds for the proxy, its answer and TLS with the target together', async (t) => {
+  const hostile = await startHostileOrigin();
+  const slow = await startConnectProxy({ resolver: sim.resolver, delayMs: 1_000 });
+  t.after(async () => {
+    await slow.close();
+    await hostile.close();
+  });
+  // The proxy answers after 1 s; then the target never completes its handshake.
+  const url = `https://fine-stalltls.test:${hostile.port}/`;
+  const result = await sweepLines(sim, temp.dir, [url], { db: `${temp.dir}/budget.db`, proxy: slow.url, connectTimeoutMs: 1_500, retries: 0 });
+  const r = row(result, url);
+  assert.equal(r.outcome, 'connect_timeout', `${r.error_code} ${r.error_message}`);
+  assert.equal(r.error_code, 'UND_ERR_CONNECT_TIMEOUT');
+  assert.ok(r.elapsed_ms! >= 1_400 && r.elapsed_ms! < 2_300, `ended after ${r.elapsed_ms} ms: one 1.5 s budget, not one per stage`);
 });
 
 async function freePort(): Promise<number> {

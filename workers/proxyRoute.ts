@@ -1,7 +1,7 @@
 // Whether a request goes through the sweep's proxy, by its scheme and NO_PROXY. NO_PROXY is read as Go's
-// net/http and curl read it: `*` is every host; `example.com` is that name and its subdomains;
-// `.example.com` and `*.example.com` only the subdomains; an IP, or a CIDR range, matches addresses
-// written in the URL; any entry may end in `:port`.
+// net/http reads it: `*` is every host; `example.com` is that name and its subdomains; `.example.com` and
+// `*.example.com` only the subdomains (curl takes example.com itself too); an IP, or a CIDR range,
+// matches addresses written in the URL; any entry may end in `:port`.
 import ipaddr from 'ipaddr.js';
 import type { ProxyConfig } from '../src/proxySettings.js';
 

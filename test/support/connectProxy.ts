@@ -21,6 +21,8 @@ export interface ProxyOptions {
   credentials?: string;
   /** Target host names answered 403. */
   refuse?: string[];
+  /** Answer CONNECT this long after the target connected. */
+  delayMs?: number;
   /** Serve the proxy over TLS with this certificate, at `https://name:port`. */
   tls?: { key: string; cert: string; name: string };
 }
@@ -55,13 +57,14 @@ export async function startConnectProxy(options: ProxyOptions): Promise<ConnectP
         sockets.add(upstream);
         upstream.on('close', () => sockets.delete(upstream));
         let connected = false;
-        upstream.once('connect', () => {
+        upstream.once('connect', () => void setTimeout(open, options.delayMs ?? 0));
+        const open = (): void => {
           connected = true;
           client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
           if (head.length > 0) upstream.write(head);
           upstream.pipe(client).on('error', () => {});
           client.pipe(upstream);
-        });
+        };
         upstream.on('error', () => (connected ? client.destroy() : answer(502, 'Bad Gateway')));
         client.on('close', () => upstream.destroy());
       },

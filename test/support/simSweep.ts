@@ -49,6 +49,8 @@ export function simOptions(sim: SimInternet, dir: string, overrides: Partial<Swe
     resolvers: [sim.resolver],
     portMap: sim.portMap,
     caPem: sim.caPem,
+    // The simulated names exist only on loopback: a proxy from the environment must not see them.
+    proxy: 'none',
     ...overrides,
   };
 }
