@@ -15,6 +15,7 @@ import type { Host, Signal } from './host.js';
 import { TurnRefused, type Scheduler } from './scheduler.js';
 import { blockedMessage, refusedRange } from './addressPolicy.js';
 import { MAX_URL_LENGTH } from '../src/input/parseLine.js';
+import { emptyRow } from '../src/result.js';
 
 export interface CheckContext {
   pools: ConnectionPools;
@@ -335,22 +336,12 @@ function retryDelay(retryAfter: string | null, attempt: number, capMs: number): 
 
 function toRow(job: Job, result: Success | Failure, trail: Trail, elapsed: number): ResultRow {
   const row: ResultRow = {
-    line: job.line,
-    url: job.text,
-    host: job.host,
-    outcome: 'response',
-    status: null,
-    error_code: null,
-    error_message: null,
+    ...emptyRow(job.line, job.text, job.host),
     final_url: trail.url.href,
     redirects: trail.hops.length,
-    method: null,
     attempts: trail.attempts,
     remote_ip: trail.remoteIp,
-    content_type: null,
-    content_length: null,
     elapsed_ms: Math.round(elapsed * 100) / 100,
-    checked_at: Date.now(),
     throttled: trail.throttled,
     hops: trail.hops.length > 0 ? trail.hops : null,
   };
