@@ -41,8 +41,6 @@ export class HostResolver {
   private readonly pending = new Map<string, Promise<Entry>>();
   private readonly maxEntries: number;
   private readonly systemNames: Set<string>;
-  /** Queries sent to the DNS servers (cache misses); for tests and benchmarks. */
-  queries = 0;
   private asking = 0;
   private readonly waitingToAsk: (() => void)[] = [];
 
@@ -125,14 +123,12 @@ export class HostResolver {
   }
 
   private async askEachFamily(host: string): Promise<{ resolved: Resolved; ttlMs: number }> {
-    this.queries++;
     try {
       const [first] = await this.resolver.resolve4(host, { ttl: true });
       return { resolved: { address: first!.address, family: 4 }, ttlMs: clampTtl(first!.ttl) };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENODATA') throw err;
     }
-    this.queries++;
     const [first] = await this.resolver.resolve6(host, { ttl: true });
     return { resolved: { address: first!.address, family: 6 }, ttlMs: clampTtl(first!.ttl) };
   }

@@ -36,8 +36,6 @@ export const BEHAVIOURS = {
 
 export type Behaviour = keyof typeof BEHAVIOURS;
 
-export const BEHAVIOUR_NAMES = Object.keys(BEHAVIOURS) as Behaviour[];
-
 function isBehaviour(label: string): label is Behaviour {
   return Object.hasOwn(BEHAVIOURS, label);
 }

@@ -1,6 +1,6 @@
 // Public entry point of the simulated internet (tests, benchmarks, demo).
 export { startSimInternet, type SimInternet, type SimInternetOptions } from './internet.js';
-export { BEHAVIOURS, BEHAVIOUR_NAMES, behaviourOf, type Behaviour } from './behaviours.js';
+export { BEHAVIOURS, behaviourOf, type Behaviour } from './behaviours.js';
 export { startBlackhole, type Blackhole } from './blackhole.js';
 export type { Arrival } from './httpServer.js';
 export { startCannedOrigin, type CannedOrigin } from './cannedOrigin.js';
