@@ -15,7 +15,7 @@ import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { SweepOptions } from '../src/sweepOptions.js';
+import type { SweepOptions } from '../src/options/sweepOptions.js';
 import { demoHosts } from '../src/demo/demoList.js';
 import type { SweepMeasure } from './benchSweep.js';
 import type { BaselineMeasure, BaselineOptions } from './baselinePool.js';

@@ -3,8 +3,8 @@
 // 100 ms away (scripts/benchOrigin.ts with a fixed delay); dead and rate-limited hosts are the simulated
 // internet's (blackhole, refused, throttle: 5 requests/s, 429 + Retry-After: 1 past that).
 import { join } from 'node:path';
-import type { SweepOptions } from '../src/sweepOptions.js';
-import { seededRandom } from '../src/seededRandom.js';
+import type { SweepOptions } from '../src/options/sweepOptions.js';
+import { seededRandom } from '../src/util/seededRandom.js';
 import type { SweepMeasure } from './benchSweep.js';
 import { median } from './benchStats.js';
 

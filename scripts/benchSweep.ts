@@ -3,10 +3,10 @@
 // event-loop delay, and the rate in the first and last tenth of the URLs.
 // Usage: node benchSweep.js <options as JSON>   (SweepOptions minus defaults)
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { runSweep } from '../src/sweep.js';
-import { defaultOptions, type SweepOptions } from '../src/sweepOptions.js';
-import { Interrupt } from '../src/interrupt.js';
-import type { ProgressSnapshot } from '../src/sweepStats.js';
+import { runSweep } from '../src/sweep/sweep.js';
+import { defaultOptions, type SweepOptions } from '../src/options/sweepOptions.js';
+import { Interrupt } from '../src/sweep/interrupt.js';
+import type { ProgressSnapshot } from '../src/sweep/sweepStats.js';
 import { peakRssMb, rssSlope, type RssSlope } from './benchStats.js';
 
 export interface SweepMeasure {

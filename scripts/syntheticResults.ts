@@ -3,7 +3,7 @@
 // line number, so a test can know the answer without reading the rows.
 import Database from 'better-sqlite3';
 import { ResultStore } from '../src/store/resultStore.js';
-import { Codes } from '../src/errors.js';
+import { Codes } from '../src/result/errors.js';
 
 /** Share of lines per outcome, in thousandths, in the order `outcomeOf` assigns them. */
 export const SYNTHETIC_MIX = [

@@ -84,8 +84,8 @@ export interface EngineConfig {
   insecure: boolean;
   /** --block-private: addresses that are not public unicast are refused (outcome `blocked`). */
   blockPrivate: boolean;
-  /** The proxies requests go through (src/proxySettings.ts). */
-  proxy: import('./proxySettings.js').ProxyConfig;
+  /** The proxies requests go through (src/options/proxySettings.ts). */
+  proxy: import('./options/proxySettings.js').ProxyConfig;
   /** Extra trusted CA certificates (PEM), added to Node's bundled roots. */
   caPem: string | null;
   headers: Record<string, string>;

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { refusedRange, refusingLookup } from '../workers/addressPolicy.js';
 import type { HostResolver } from '../workers/resolver.js';
-import { Codes } from '../src/errors.js';
+import { Codes } from '../src/result/errors.js';
 import { startSimInternet, type SimInternet } from '../src/sim/index.js';
 import { sweepLines, tempDir } from './support/simSweep.js';
 

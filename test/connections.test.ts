@@ -3,7 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSimInternet, type SimInternet } from '../src/sim/index.js';
-import { connectionsPerWorker } from '../src/openFiles.js';
+import { connectionsPerWorker } from '../src/options/openFiles.js';
 import { sweepLines, tempDir } from './support/simSweep.js';
 
 const temp = tempDir();

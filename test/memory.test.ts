@@ -22,7 +22,7 @@ const GROWTH_MB = 4;
 const SPREAD_MB = 8;
 /**
  * Heap of a thread when a full collection starts, the median over the run: what it kept grows by half at
- * most before the next (src/heapGrowth.ts). Measured on this run: the coordinator 33-34 MB (at most
+ * most before the next (src/sweep/heapGrowth.ts). Measured on this run: the coordinator 33-34 MB (at most
  * 39-48 MB, too close to V8's own growth to test on), 56 MB with V8's own growth.
  */
 const BEFORE_COLLECTION_MB = 45;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ResultStore } from '../src/store/resultStore.js';
 import { runQuery } from '../src/query/runQuery.js';
-import { QueryError } from '../src/errors.js';
+import { QueryError } from '../src/result/errors.js';
 import type { Format } from '../src/query/formats.js';
 import type { ResultRow } from '../src/messages.js';
 import { SCHEMA_VERSION } from '../src/store/schema.js';

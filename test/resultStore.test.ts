@@ -9,7 +9,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { ResultRow } from '../src/messages.js';
 import { ResultStore, type Checkpoint, type Parked } from '../src/store/resultStore.js';
-import { StoreError } from '../src/errors.js';
+import { StoreError } from '../src/result/errors.js';
 import type { InputIdentity } from '../src/input/inputIdentity.js';
 import { SCHEMA_VERSION } from '../src/store/schema.js';
 
@@ -517,7 +517,7 @@ if (modesIgnored) {
   console.log(JSON.stringify({ modesIgnored }));
 } else {
   const { ResultStore } = await import(moduleUrl);
-  const { StoreError } = await import(new URL('../errors.js', moduleUrl).href);
+  const { StoreError } = await import(new URL('../result/errors.js', moduleUrl).href);
   try {
     const store = new ResultStore(dbFile);
     store.beginRun([], {}, 'test', { line: 0, input: 0, offset: 0 });

@@ -1,7 +1,7 @@
 // Unit tests for host → shard routing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { hostHash, shardOf } from '../src/route.js';
+import { hostHash, shardOf } from '../src/frontier/route.js';
 
 test('the same host always goes to the same shard', () => {
   for (const host of ['example.com', 'www.example.com', '127.0.0.1', '2001:db8::1', 'xn--bcher-kva.example']) {

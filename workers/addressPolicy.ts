@@ -3,7 +3,7 @@
 // cloud's metadata address 169.254.169.254 is refused too), on every redirect hop. The ranges are
 // ipaddr.js's (IANA's special-purpose registries); anything but public unicast is refused.
 import ipaddr from 'ipaddr.js';
-import { CodedError, Codes } from '../src/errors.js';
+import { CodedError, Codes } from '../src/result/errors.js';
 import type { HostResolver } from './resolver.js';
 
 /** The range an address falls in when --block-private refuses it (`loopback`, `private`, `linkLocal`, …); null when it is public. */

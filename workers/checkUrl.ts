@@ -5,8 +5,8 @@
 // spending a retry; a host that goes down ends the URL with the failure it had.
 import { isIP } from 'node:net';
 import type { EngineConfig, Hop, Job, Outcome, ResultRow } from '../src/messages.js';
-import { classify, codeOf, isBrokenConnection, isNoAnswer, isTransientError, isTransientStatus, shortMessage, type Phase } from '../src/outcome.js';
-import { Codes } from '../src/errors.js';
+import { classify, codeOf, isBrokenConnection, isNoAnswer, isTransientError, isTransientStatus, shortMessage, type Phase } from '../src/result/outcome.js';
+import { Codes } from '../src/result/errors.js';
 import { Deadline, withinDeadline } from './deadline.js';
 import { exchange, ExchangeError, type Answer } from './exchange.js';
 import type { HostResolver } from './resolver.js';
@@ -15,7 +15,7 @@ import type { Host, Signal } from './host.js';
 import { TurnRefused, type Scheduler } from './scheduler.js';
 import { blockedMessage, refusedRange } from './addressPolicy.js';
 import { MAX_URL_LENGTH } from '../src/input/parseLine.js';
-import { emptyRow } from '../src/result.js';
+import { emptyRow } from '../src/result/row.js';
 
 export interface CheckContext {
   pools: ConnectionPools;

@@ -8,7 +8,7 @@
 import { createSecureContext, rootCertificates } from 'node:tls';
 import { buildConnector, Client, Pool } from 'undici';
 import type { EngineConfig } from '../src/messages.js';
-import { idleOriginBudget } from '../src/openFiles.js';
+import { idleOriginBudget } from '../src/options/openFiles.js';
 import type { HostResolver } from './resolver.js';
 import { refusingLookup } from './addressPolicy.js';
 import { ProxyRoute } from './proxyRoute.js';

@@ -3,7 +3,7 @@
 import type { Dispatcher } from 'undici';
 import type { ConnectionPools } from './connectionPools.js';
 import type { Deadline } from './deadline.js';
-import { CodedError, Codes } from '../src/errors.js';
+import { CodedError, Codes } from '../src/result/errors.js';
 
 export interface Answer {
   status: number;

@@ -10,7 +10,7 @@
 // The scheduler asks it when its next request may start; every request tells it how it went.
 import type { HostDown, Job, Outcome } from '../src/messages.js';
 import { Pace } from './pace.js';
-import { Fifo } from '../src/fifo.js';
+import { Fifo } from '../src/util/fifo.js';
 
 export interface HostPolicy {
   /** The most requests in flight (this worker's share of --per-host). */

@@ -3,7 +3,7 @@
 // `*.example.com` only the subdomains (curl takes example.com itself too); an IP, or a CIDR range,
 // matches addresses written in the URL; any entry may end in `:port`.
 import ipaddr from 'ipaddr.js';
-import type { ProxyConfig } from '../src/proxySettings.js';
+import type { ProxyConfig } from '../src/options/proxySettings.js';
 
 interface Bypass {
   /** A name or suffix (lower case, without a leading `*`), or a parsed range. */

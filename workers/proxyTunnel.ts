@@ -4,8 +4,8 @@
 // up, everything (TLS with the target included) is the target's. The proxy resolves the target's name.
 import { isIP, isIPv6, type Socket } from 'node:net';
 import { errors, type buildConnector } from 'undici';
-import { CodedError, Codes } from '../src/errors.js';
-import { redactProxy } from '../src/proxySettings.js';
+import { CodedError, Codes } from '../src/result/errors.js';
+import { redactProxy } from '../src/options/proxySettings.js';
 
 /** A proxy's answer to CONNECT is a status line and headers; more than this is not an answer. */
 const MAX_ANSWER_BYTES = 16 * 1024;
@@ -23,7 +23,7 @@ export interface TunnelOptions {
 /** A connector for undici that reaches every target through `proxy`. */
 export function tunnelConnector(proxy: URL, options: TunnelOptions): buildConnector.connector {
   const port = proxy.port || (proxy.protocol === 'https:' ? '443' : '80');
-  // Checked decodable when the settings were read (src/proxySettings.ts).
+  // Checked decodable when the settings were read (src/options/proxySettings.ts).
   const auth = proxy.username ? `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}` : null;
   const name = redactProxy(proxy.href);
   const address = proxy.hostname.startsWith('[') ? proxy.hostname.slice(1, -1) : proxy.hostname;

@@ -4,10 +4,10 @@
 // so a redirect's target is held to the same limits. Hosts with work take turns round-robin; a host that
 // must wait (paced, paused) is woken by a timer and holds no slot meanwhile, and neither do its URLs.
 import type { HostReport, Job, ResultRow } from '../src/messages.js';
-import { hostDownRow, internalErrorRow } from '../src/result.js';
+import { hostDownRow, internalErrorRow } from '../src/result/row.js';
 import { Host, type HostPolicy, type Signal } from './host.js';
 import type { SharedPace } from './pace.js';
-import { Fifo } from '../src/fifo.js';
+import { Fifo } from '../src/util/fifo.js';
 
 /** A turn that will not come: the host is down (`down` says why), or the sweep is stopping (`down` null). */
 export class TurnRefused extends Error {

@@ -7,7 +7,7 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Behaviour } from '../sim/behaviours.js';
-import { seededRandom } from '../seededRandom.js';
+import { seededRandom } from '../util/seededRandom.js';
 
 /** Share of hosts per behaviour, in thousandths. */
 const HOST_MIX: [Behaviour, number][] = [

@@ -19,16 +19,16 @@
 // kill -9 at any moment loses none and records none twice. A URL out at a worker for long (its host
 // paused, paced or slow) is parked as well, so the checkpoint never waits long for it.
 import type { HostDown, HostReport, Job, ResultRow } from '../messages.js';
-import { hostDownRow } from '../result.js';
+import { hostDownRow } from '../result/row.js';
 import { parseLine } from '../input/parseLine.js';
-import type { CheckpointTracker } from '../checkpoint.js';
+import type { CheckpointTracker } from '../store/checkpoint.js';
 import type { BatchWriter } from '../store/batchWriter.js';
 import type { Parked, ResultStore } from '../store/resultStore.js';
-import type { Sent } from '../workerPool.js';
-import { shardOf } from '../route.js';
-import { Fifo } from '../fifo.js';
+import type { Sent } from './workerPool.js';
+import { shardOf } from './route.js';
+import { Fifo } from '../util/fifo.js';
 
-/** What the frontier needs of the workers (src/workerPool.ts): how many URLs each holds, and a way to send more. */
+/** What the frontier needs of the workers (src/frontier/workerPool.ts): how many URLs each holds, and a way to send more. */
 export interface Workers {
   /** URLs out at worker `shard`. */
   outstanding(shard: number): number;

@@ -4,7 +4,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { createGunzip } from 'node:zlib';
 import { addAbortSignal, type Readable } from 'node:stream';
-import { SweepError } from '../errors.js';
+import { SweepError } from '../result/errors.js';
 
 /** Lines longer than this (in bytes) are not kept: they become `invalid_url` rows. */
 export const MAX_LINE_BYTES = 64 * 1024;

@@ -1,7 +1,7 @@
 // Turns one input line into a request target, a skip (blank, comment) or a reason it is not a URL.
 // Never throws: bad input becomes an `invalid_url` row, never a stop.
 import { isIP } from 'node:net';
-import { Codes } from '../errors.js';
+import { Codes } from '../result/errors.js';
 
 /** Longest URL accepted; most servers refuse longer request lines anyway. */
 export const MAX_URL_LENGTH = 8192;

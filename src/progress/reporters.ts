@@ -1,9 +1,9 @@
 // Progress on stderr, as the user chose: a live bar on a terminal, a plain line every ten seconds
 // otherwise, or NDJSON events for programs. The sweep only emits snapshots; these decide how to show them.
 import cliProgress from 'cli-progress';
-import type { SweepListener } from '../sweep.js';
-import type { ProgressSnapshot } from '../sweepStats.js';
-import type { SweepSummary } from '../summary.js';
+import type { SweepListener } from '../sweep/sweep.js';
+import type { ProgressSnapshot } from '../sweep/sweepStats.js';
+import type { SweepSummary } from '../sweep/summary.js';
 import { count, duration } from './format.js';
 
 export type ProgressMode = 'auto' | 'bar' | 'log' | 'json' | 'none';

@@ -1,5 +1,5 @@
 // The summary printed when a sweep ends: counts by outcome and status class, latency, rate.
-import type { SweepSummary } from '../summary.js';
+import type { SweepSummary } from '../sweep/summary.js';
 import type { HostStats } from '../report/hostStats.js';
 import { count, duration, millis } from './format.js';
 

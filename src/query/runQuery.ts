@@ -2,7 +2,7 @@
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { QueryError, UsageError } from '../errors.js';
+import { QueryError, UsageError } from '../result/errors.js';
 import { createWriter, type Format } from './formats.js';
 
 export interface QueryOptions {

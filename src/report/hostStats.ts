@@ -3,7 +3,7 @@
 // (host, elapsed_ms, attempts) covers the first two, the partial indexes on down hosts' and throttled
 // rows the others, so none of it reads the table row by row.
 import type Database from 'better-sqlite3';
-import { Codes } from '../errors.js';
+import { Codes } from '../result/errors.js';
 
 export interface HostStats {
   /** Distinct hosts with a row. */

@@ -3,9 +3,9 @@
 // JavaScript row by row: memory stays flat, whatever the size of the sweep.
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../result/errors.js';
 import type { Outcome } from '../messages.js';
-import { isFailure, outcomeCounts, statusClass } from '../result.js';
+import { isFailure, outcomeCounts, statusClass } from '../result/row.js';
 import { readHostStats, type HostStats } from './hostStats.js';
 
 export interface Count<K> {

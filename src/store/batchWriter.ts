@@ -2,7 +2,7 @@
 // that its rows and parked URLs complete. Big transactions are what make SQLite fast; a short interval
 // bounds what a crash can take back.
 import type { Job, ResultRow } from '../messages.js';
-import type { CheckpointTracker } from '../checkpoint.js';
+import type { CheckpointTracker } from './checkpoint.js';
 import type { Checkpoint, Parked, ResultStore } from './resultStore.js';
 
 const FLUSH_ROWS = 8192;

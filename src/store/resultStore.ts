@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ResultRow } from '../messages.js';
-import { StoreError } from '../errors.js';
+import { StoreError } from '../result/errors.js';
 import type { InputIdentity } from '../input/inputIdentity.js';
 import { INDEX_SQL, MIGRATIONS, SCHEMA_SQL, SCHEMA_VERSION, VIEWS_SQL, type MigrationDb } from './schema.js';
 

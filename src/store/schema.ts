@@ -1,5 +1,5 @@
 // The database layout: one database file holds one sweep. Column names are the user-facing contract.
-import { FAILURE_SQL, STATUS_CLASS_SQL } from '../result.js';
+import { FAILURE_SQL, STATUS_CLASS_SQL } from '../result/row.js';
 
 /** Bumped whenever the layout changes; kept in SQLite's `PRAGMA user_version`. */
 export const SCHEMA_VERSION = 4;

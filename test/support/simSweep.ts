@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
-import { runSweep } from '../../src/sweep.js';
-import { defaultOptions, type SweepOptions } from '../../src/sweepOptions.js';
-import type { SweepSummary } from '../../src/summary.js';
+import { runSweep } from '../../src/sweep/sweep.js';
+import { defaultOptions, type SweepOptions } from '../../src/options/sweepOptions.js';
+import type { SweepSummary } from '../../src/sweep/summary.js';
 import type { SimInternet } from '../../src/sim/index.js';
 import type { ResultRow } from '../../src/messages.js';
 

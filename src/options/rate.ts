@@ -1,5 +1,5 @@
 // Request rates on the command line: `5/s`, `30/m`, `1000/h`; a bare number means per second.
-import { UsageError } from './errors.js';
+import { UsageError } from '../result/errors.js';
 
 const per: Record<string, number> = { s: 1, m: 60, h: 3600 };
 

@@ -1,6 +1,6 @@
 // Every error class of urlsweep, and the codes of its own per-URL failures, in one place (as undici's
 // lib/core/errors.js). Two families: a URL's failure carries a stable `code` and becomes a row
-// (src/outcome.ts turns codes into outcomes); a sweep's failure is a UrlsweepError, which the CLI prints
+// (src/result/outcome.ts turns codes into outcomes); a sweep's failure is a UrlsweepError, which the CLI prints
 // as one line and exits with its `exitCode`. Anything else that reaches the CLI is a bug, shown with its stack.
 // Two signals never leave a worker and live beside their one thrower: the scheduler's TurnRefused and the
 // exchange's ExchangeError (a failure with where it happened).

@@ -1,8 +1,8 @@
 // Running counts of a sweep, for the progress display and the final summary.
-import type { Outcome, ResultRow } from './messages.js';
-import { LatencyHistogram } from './latencyHistogram.js';
-import { Codes } from './errors.js';
-import { isFailure } from './result.js';
+import type { Outcome, ResultRow } from '../messages.js';
+import { LatencyHistogram } from '../util/latencyHistogram.js';
+import { Codes } from '../result/errors.js';
+import { isFailure } from '../result/row.js';
 
 export class SweepStats {
   readonly startedAt = Date.now();

@@ -1,5 +1,5 @@
 // The one place where a failure becomes an outcome. Decisions use `err.code` only, never message text.
-import type { Outcome } from './messages.js';
+import type { Outcome } from '../messages.js';
 import { Codes } from './errors.js';
 
 

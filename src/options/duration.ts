@@ -1,5 +1,5 @@
 // Durations on the command line: `500ms`, `10s`, `2m`, `1h`; a bare number means seconds.
-import { UsageError } from './errors.js';
+import { UsageError } from '../result/errors.js';
 const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 export function parseDuration(text: string | number): number {

@@ -5,10 +5,10 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import type { EngineConfig, FromWorker, HostReport, Job, ResultRow, ToWorker, WorkerTask } from './messages.js';
-import { WorkerLostError } from './errors.js';
+import type { EngineConfig, FromWorker, HostReport, Job, ResultRow, ToWorker, WorkerTask } from '../messages.js';
+import { WorkerLostError } from '../result/errors.js';
 
-const WORKER_FILE = fileURLToPath(new URL('../workers/sweepWorker.js', import.meta.url));
+const WORKER_FILE = fileURLToPath(new URL('../../workers/sweepWorker.js', import.meta.url));
 /** URLs are sent to a worker in batches of this size (or fewer when the input pauses). */
 const SEND_BATCH = 256;
 /** Workers lost in one sweep before it gives up: past this, something is wrong beyond one bad moment. */

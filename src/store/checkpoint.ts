@@ -1,7 +1,7 @@
 // Tracks the checkpoint: the highest line L such that every line up to L has its row (or needs none),
 // and where the input stands after L. Results come back out of order; completed lines above the
 // watermark are kept as bits, so one slow URL holding the watermark back costs a bit per line, not an object.
-import type { Checkpoint } from './store/resultStore.js';
+import type { Checkpoint } from './resultStore.js';
 
 /** Byte positions are remembered every this many lines; a resume re-reads at most this many. */
 const POSITION_EVERY = 64;

@@ -1,8 +1,8 @@
 // How a run starts on a database: a new sweep, a resumed one, a second pass (--redo), nothing to do, or refused.
 import { hostname } from 'node:os';
-import { StoreError, UsageError } from './errors.js';
-import { difference, type InputIdentity } from './input/inputIdentity.js';
-import type { Checkpoint, PreviousSweep, ResultStore } from './store/resultStore.js';
+import { StoreError, UsageError } from '../result/errors.js';
+import { difference, type InputIdentity } from '../input/inputIdentity.js';
+import type { Checkpoint, PreviousSweep, ResultStore } from '../store/resultStore.js';
 
 export type RunPlan =
   | { kind: 'complete' }

@@ -2,7 +2,7 @@
 // counts as a failure, the status class, and the same in SQL, for the progress line, the summary, the
 // report and the views to agree.
 import type { Database } from 'better-sqlite3';
-import type { HostDown, Job, Outcome, ResultRow } from './messages.js';
+import type { HostDown, Job, Outcome, ResultRow } from '../messages.js';
 import { Codes } from './errors.js';
 
 /** A failure: a URL tried that got no HTTP response. A line that is not a URL is not one: nothing was tried. */

@@ -1,8 +1,8 @@
 // The options of a sweep as the library takes them; the CLI only turns argv into this.
 import { availableParallelism } from 'node:os';
-import type { EngineConfig } from './messages.js';
+import type { EngineConfig } from '../messages.js';
 import { connectionsPerWorker } from './openFiles.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../version.js';
 import { recordedProxy, resolveProxy } from './proxySettings.js';
 
 export interface SweepOptions {

@@ -1,9 +1,9 @@
 // The end-of-sweep summary: counts over the whole database (a resumed sweep included), latency and
 // rate of this run.
-import type { ResultStore } from './store/resultStore.js';
+import type { ResultStore } from '../store/resultStore.js';
 import type { SweepStats } from './sweepStats.js';
-import { outcomeCounts, STATUS_CLASS_SQL } from './result.js';
-import { readHostStats, type HostStats } from './report/hostStats.js';
+import { outcomeCounts, STATUS_CLASS_SQL } from '../result/row.js';
+import { readHostStats, type HostStats } from '../report/hostStats.js';
 
 /** Hosts named in each list of the summary (the report names ten). */
 const SUMMARY_HOSTS = 3;

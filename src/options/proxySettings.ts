@@ -1,7 +1,7 @@
 // Which proxy a sweep goes through: --proxy, else the variables curl and most tools read (https_proxy,
 // http_proxy, all_proxy, no_proxy, lower case first, then upper case). Resolved once in the coordinator,
 // validated with a plain message; the workers get the result in EngineConfig.proxy.
-import { UsageError } from './errors.js';
+import { UsageError } from '../result/errors.js';
 
 /** The proxies of a sweep: one per scheme of the target (null: direct), and the hosts always reached directly. */
 export interface ProxyConfig {

@@ -1,27 +1,27 @@
 // The coordinator: streams the input, validates each line, hands URLs to the frontier (which feeds the
 // workers and parks what a host cannot take yet), records every result with its checkpoint, and reports
 // progress. Everything the CLI's `run` does is this call.
-import { fitOpenFiles } from './openFiles.js';
+import { fitOpenFiles } from '../options/openFiles.js';
 import { boundHeapGrowth } from './heapGrowth.js';
-import { readLines, ReadProgress, type InputLine } from './input/lineReader.js';
-import { parseLine } from './input/parseLine.js';
-import { identify } from './input/inputIdentity.js';
-import type { Job, ResultRow } from './messages.js';
-import { invalidRow } from './result.js';
-import { CheckpointTracker } from './checkpoint.js';
-import { ResultStore, type Checkpoint } from './store/resultStore.js';
-import { BatchWriter } from './store/batchWriter.js';
-import { WorkerPool } from './workerPool.js';
-import { Frontier } from './frontier/frontier.js';
-import { DoneLines } from './resume/doneLines.js';
+import { readLines, ReadProgress, type InputLine } from '../input/lineReader.js';
+import { parseLine } from '../input/parseLine.js';
+import { identify } from '../input/inputIdentity.js';
+import type { Job, ResultRow } from '../messages.js';
+import { invalidRow } from '../result/row.js';
+import { CheckpointTracker } from '../store/checkpoint.js';
+import { ResultStore, type Checkpoint } from '../store/resultStore.js';
+import { BatchWriter } from '../store/batchWriter.js';
+import { WorkerPool } from '../frontier/workerPool.js';
+import { Frontier } from '../frontier/frontier.js';
+import { DoneLines } from './doneLines.js';
 import { SweepStats, type ProgressSnapshot } from './sweepStats.js';
-import { engineConfig, recordedOptions, type SweepOptions } from './sweepOptions.js';
+import { engineConfig, recordedOptions, type SweepOptions } from '../options/sweepOptions.js';
 import { summarize, type SweepSummary } from './summary.js';
 import { planRun } from './runPlan.js';
 import { Interrupt } from './interrupt.js';
-import { SweepError, UsageError } from './errors.js';
-import { VERSION } from './version.js';
-import { resolveProxy } from './proxySettings.js';
+import { SweepError, UsageError } from '../result/errors.js';
+import { VERSION } from '../version.js';
+import { resolveProxy } from '../options/proxySettings.js';
 
 export interface SweepListener {
   /** About once a second while the sweep runs. */
