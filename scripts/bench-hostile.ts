@@ -16,6 +16,7 @@ import Database from 'better-sqlite3';
 import { startHostileOrigin, startSimInternet } from '../src/sim/index.js';
 import type { SweepMeasure } from './benchSweep.js';
 import { measure } from './measureChild.js';
+import { pointAtSim } from '../src/sim/pointAtSim.js';
 
 const { values } = parseArgs({ options: { copies: { type: 'string', default: '200' }, timeout: { type: 'string', default: '3000' } } });
 const COPIES = Number(values.copies);
@@ -52,7 +53,7 @@ try {
   for (const method of ['HEAD', 'GET'] as const) {
     const db = join(work, `hostile-${method}.db`);
     for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
-    const options = { inputs: [list], db, method, concurrency: 512, timeoutMs: TIMEOUT_MS, resolvers: [sim.resolver], caPem: sim.caPem };
+    const options = pointAtSim({ inputs: [list], db, method, concurrency: 512, timeoutMs: TIMEOUT_MS }, sim);
     const started = performance.now();
     const swept = await measure<SweepMeasure>('benchSweep.js', options);
     const wall = (performance.now() - started) / 1000;
@@ -74,7 +75,7 @@ try {
   writeFileSync(bareList, Array.from({ length: COPIES }, (_, i) => `plainonly-${i}.hostile.test`).join('\n') + '\n');
   const bareDb = join(work, 'hostile-bare.db');
   for (const f of [bareDb, `${bareDb}-wal`, `${bareDb}-shm`]) rmSync(f, { force: true });
-  await measure<SweepMeasure>('benchSweep.js', { inputs: [bareList], db: bareDb, resolvers: [sim.resolver], caPem: sim.caPem, portMap: sim.portMap });
+  await measure<SweepMeasure>('benchSweep.js', pointAtSim({ inputs: [bareList], db: bareDb }, sim));
   const bare = new Database(bareDb, { readonly: true });
   const mid = bare.prepare('SELECT elapsed_ms, attempts FROM results ORDER BY elapsed_ms LIMIT 1 OFFSET ?').get(Math.floor(COPIES / 2)) as { elapsed_ms: number; attempts: number };
   const answered = (bare.prepare("SELECT count(*) AS n FROM results WHERE outcome = 'response'").get() as { n: number }).n;

@@ -1,9 +1,8 @@
 #!/usr/bin/env node
 // The command line: parses argv into the library's options and calls the library. Nothing else.
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isIP } from 'node:net';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { parseDuration } from './options/duration.js';
@@ -13,6 +12,8 @@ import { UrlsweepError, UsageError } from './result/errors.js';
 import { Interrupt } from './sweep/interrupt.js';
 import { defaultOptions, type SweepOptions } from './options/sweepOptions.js';
 import { NO_PROXY_AT_ALL } from './options/proxySettings.js';
+import { pointAtSim } from './sim/pointAtSim.js';
+import { checkResolver, parseHeader, readCa, redoList, resolveTimeouts } from './options/optionChecks.js';
 import { createReporter, type ProgressMode } from './progress/reporters.js';
 import { summaryText } from './progress/summaryText.js';
 import { VERSION } from './version.js';
@@ -20,7 +21,7 @@ import { runQuery } from './query/runQuery.js';
 import type { Format } from './query/formats.js';
 import { readReport } from './report/reportData.js';
 import { reportText } from './report/reportText.js';
-import { reportHtml } from './report/reportHtml.js';
+import { writeReportHtml } from './report/reportHtml.js';
 import { writeDemoList } from './demo/demoList.js';
 import { count } from './progress/format.js';
 import type { SweepSummary } from './sweep/summary.js';
@@ -38,43 +39,6 @@ function last<T, R = T>(convert: (value: T) => R = (v) => v as unknown as R) {
   return (value: T | T[]): R => convert(Array.isArray(value) ? value[value.length - 1]! : value);
 }
 
-function readCa(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read --ca ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
-  }
-}
-
-function parseHeader(text: string): [string, string] {
-  const colon = text.indexOf(':');
-  if (colon <= 0) throw new UsageError(`--header wants "Name: value", got "${text}"`);
-  return [text.slice(0, colon).trim().toLowerCase(), text.slice(colon + 1).trim()];
-}
-
-function checkResolver(text: string): string {
-  const m = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d{1,5}))?$/.exec(text);
-  const ip = m?.[1] ?? m?.[2];
-  if (!ip || !isIP(ip) || (m?.[2] && isIP(ip) === 6 && m[3])) {
-    throw new UsageError(`--resolver wants IP or IP:PORT (IPv6 as [IP]:PORT), got "${text}"`);
-  }
-  return text;
-}
-
-const OUTCOMES = ['response', 'dns_error', 'connect_refused', 'connect_timeout', 'connect_error', 'tls_error', 'timeout', 'protocol_error', 'too_many_redirects', 'blocked', 'proxy_error'];
-
-/** `--redo timeout,URLSWEEP_HOST_DOWN,503`: outcomes, error codes and statuses, comma-separated or repeated. */
-function redoList(values: string[]): string[] {
-  const items = values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
-  return items.map((item) => {
-    if (item.toLowerCase() === 'invalid_url') throw new UsageError('--redo invalid_url: an invalid line stays invalid; fix the input and sweep it with --fresh');
-    if (OUTCOMES.includes(item.toLowerCase())) return item.toLowerCase();
-    if (/^[1-5]\d\d$/.test(item)) return item;
-    if (/^[A-Za-z][A-Za-z0-9_]*$/.test(item)) return item.toUpperCase();
-    throw new UsageError(`--redo wants outcomes (${OUTCOMES.join(', ')}), error codes (ENOTFOUND, URLSWEEP_HOST_DOWN, …) or statuses (503), got "${item}"`);
-  });
-}
-
 function positive(name: string) {
   return last((n: number): number => {
     if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a whole number of at least 1`);
@@ -90,18 +54,16 @@ function atLeastZero(name: string) {
 }
 
 /** Timeouts not given on the command line: the simulated internet's dead hosts need not take 30 s each. */
-function timeouts(argv: Record<string, unknown>): Pick<SweepOptions, 'timeoutMs' | 'connectTimeoutMs' | 'headersTimeoutMs' | 'bodyTimeoutMs'> {
-  const base = argv.sim
-    ? { timeoutMs: 6_000, connectTimeoutMs: 2_000, headersTimeoutMs: 2_000, bodyTimeoutMs: 2_000 }
-    : defaults;
-  const timeoutMs = (argv.timeout as number | undefined) ?? base.timeoutMs;
-  return {
-    timeoutMs,
-    connectTimeoutMs: (argv['connect-timeout'] as number | undefined) ?? base.connectTimeoutMs,
-    // Neither may outlast the total.
-    headersTimeoutMs: Math.min((argv['headers-timeout'] as number | undefined) ?? base.headersTimeoutMs, timeoutMs),
-    bodyTimeoutMs: Math.min((argv['body-timeout'] as number | undefined) ?? base.bodyTimeoutMs, timeoutMs),
+const SIM_TIMEOUTS = { timeoutMs: 6_000, connectTimeoutMs: 2_000, headersTimeoutMs: 2_000, bodyTimeoutMs: 2_000 };
+
+function timeouts(argv: Record<string, unknown>): ReturnType<typeof resolveTimeouts> {
+  const given = {
+    timeoutMs: argv.timeout as number | undefined,
+    connectTimeoutMs: argv['connect-timeout'] as number | undefined,
+    headersTimeoutMs: argv['headers-timeout'] as number | undefined,
+    bodyTimeoutMs: argv['body-timeout'] as number | undefined,
   };
+  return resolveTimeouts(given, argv.sim ? SIM_TIMEOUTS : defaults);
 }
 
 async function run(argv: Record<string, unknown>): Promise<number> {
@@ -213,14 +175,7 @@ function report(argv: Record<string, unknown>): void {
   process.stdout.write(reportText(data));
   const file = argv.html as string | undefined;
   if (!file) return;
-  // Written aside and renamed, so a page being viewed is never half-written.
-  const partial = `${file}.partial`;
-  try {
-    writeFileSync(partial, reportHtml(data));
-    renameSync(partial, file);
-  } catch (err) {
-    throw new UsageError(`cannot write --html ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`);
-  }
+  writeReportHtml(data, file);
   process.stdout.write(`Charts: ${file} (one self-contained page; it opens offline)\n`);
 }
 
@@ -263,11 +218,7 @@ async function demo(argv: Record<string, unknown>): Promise<number> {
 async function startSim(options: SweepOptions): Promise<{ close(): Promise<void> }> {
   const { startSimThread } = await import('./sim/simThread.js');
   const sim = await startSimThread();
-  options.resolvers = [sim.resolver];
-  options.portMap = sim.portMap;
-  // The simulated names exist only in its DNS: a proxy from the environment could not reach them.
-  options.proxy ??= NO_PROXY_AT_ALL;
-  options.caPem = (options.caPem ?? '') + sim.caPem;
+  Object.assign(options, pointAtSim(options, sim));
   process.stderr.write(`Simulated internet on loopback: DNS ${sim.resolver}, HTTP :${sim.httpPort}, HTTPS :${sim.httpsPort}\n`);
   return sim;
 }

@@ -44,19 +44,23 @@ export interface ResultRow {
   hops: Hop[] | null;
 }
 
-export type Outcome =
-  | 'response'
-  | 'invalid_url'
-  | 'dns_error'
-  | 'connect_refused'
-  | 'connect_timeout'
-  | 'connect_error'
-  | 'tls_error'
-  | 'timeout'
-  | 'protocol_error'
-  | 'too_many_redirects'
-  | 'blocked'
-  | 'proxy_error';
+/** Every outcome a row can have (the README's table). */
+export const OUTCOMES = [
+  'response',
+  'invalid_url',
+  'dns_error',
+  'connect_refused',
+  'connect_timeout',
+  'connect_error',
+  'tls_error',
+  'timeout',
+  'protocol_error',
+  'too_many_redirects',
+  'blocked',
+  'proxy_error',
+] as const;
+
+export type Outcome = (typeof OUTCOMES)[number];
 
 /** What a worker needs to know to make requests; the same for every worker of a sweep. */
 export interface EngineConfig {

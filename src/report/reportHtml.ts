@@ -1,9 +1,10 @@
 // `urlsweep report --html`: one self-contained page. Chart.js is inlined and the figures travel as JSON
 // in the page, so it opens offline and asks nothing of the network.
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { ReportData } from './reportData.js';
+import { UsageError } from '../result/errors.js';
 
 /** Chart.js's browser build; the package exports only its module builds, so it is found beside them. */
 function chartJsSource(): string {
@@ -145,3 +146,14 @@ const PAGE_SCRIPT = String.raw`
   document.body.dataset.chartsRendered = String(Object.keys(Chart.instances).length);
 })();
 `;
+
+/** Writes the page to `file`: aside first and then renamed, so a page being viewed is never half-written. */
+export function writeReportHtml(data: ReportData, file: string): void {
+  const partial = `${file}.partial`;
+  try {
+    writeFileSync(partial, reportHtml(data));
+    renameSync(partial, file);
+  } catch (err) {
+    throw new UsageError(`cannot write --html ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+  }
+}

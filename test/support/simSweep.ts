@@ -8,6 +8,7 @@ import { runSweep } from '../../src/sweep/sweep.js';
 import { defaultOptions, type SweepOptions } from '../../src/options/sweepOptions.js';
 import type { SweepSummary } from '../../src/sweep/summary.js';
 import type { SimInternet } from '../../src/sim/index.js';
+import { pointAtSim } from '../../src/sim/pointAtSim.js';
 import type { ResultRow } from '../../src/messages.js';
 
 /** A row as read back from `results` (the hops live in their own table). */
@@ -36,23 +37,21 @@ export function tempDir(): { dir: string; remove(): void } {
 
 /** Options pointing at the sim, with short timeouts so failure cases end quickly. */
 export function simOptions(sim: SimInternet, dir: string, overrides: Partial<SweepOptions> = {}): SweepOptions {
-  return {
-    ...defaultOptions(),
-    inputs: [join(dir, 'list.txt')],
-    db: join(dir, 'results.db'),
-    threads: 2,
-    concurrency: 64,
-    timeoutMs: 8_000,
-    connectTimeoutMs: 1_500,
-    headersTimeoutMs: 1_500,
-    bodyTimeoutMs: 1_500,
-    resolvers: [sim.resolver],
-    portMap: sim.portMap,
-    caPem: sim.caPem,
-    // The simulated names exist only on loopback: a proxy from the environment must not see them.
-    proxy: 'none',
-    ...overrides,
-  };
+  const options = pointAtSim(
+    {
+      ...defaultOptions(),
+      inputs: [join(dir, 'list.txt')],
+      db: join(dir, 'results.db'),
+      threads: 2,
+      concurrency: 64,
+      timeoutMs: 8_000,
+      connectTimeoutMs: 1_500,
+      headersTimeoutMs: 1_500,
+      bodyTimeoutMs: 1_500,
+    },
+    sim,
+  );
+  return { ...options, ...overrides };
 }
 
 export async function sweepLines(sim: SimInternet, dir: string, lines: string[], overrides: Partial<SweepOptions> = {}): Promise<SweepResult> {

@@ -1,0 +1,36 @@
+// urlsweep as a library, imported by its package name as a user's code would (package.json `exports`):
+// everything the CLI does is reachable, and a sweep of the simulated internet runs through it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { tempDir } from './support/simSweep.js';
+
+test('the package exports the sweep, the option checks, query, report and the simulated internet', async () => {
+  const lib = await import('urlsweep');
+  for (const name of ['runSweep', 'defaultOptions', 'redoList', 'resolveTimeouts', 'resolveProxy', 'runQuery', 'readReport', 'reportText', 'writeReportHtml', 'startSimInternet', 'pointAtSim', 'classify', 'UsageError']) {
+    assert.equal(typeof (lib as Record<string, unknown>)[name], 'function', name);
+  }
+  assert.deepEqual(lib.redoList(['timeout,503', 'urlsweep_host_down']), ['timeout', '503', 'URLSWEEP_HOST_DOWN']);
+  assert.throws(() => lib.redoList(['invalid_url']), lib.UsageError);
+  assert.deepEqual(
+    lib.resolveTimeouts({ timeoutMs: 5_000, headersTimeoutMs: 9_000 }, { timeoutMs: 30_000, connectTimeoutMs: 10_000, headersTimeoutMs: 15_000, bodyTimeoutMs: 15_000 }),
+    { timeoutMs: 5_000, connectTimeoutMs: 10_000, headersTimeoutMs: 5_000, bodyTimeoutMs: 5_000 },
+    'no stage outlasts the total',
+  );
+
+  const temp = tempDir();
+  const sim = await lib.startSimInternet();
+  try {
+    const list = join(temp.dir, 'urls.txt');
+    writeFileSync(list, 'http://fine-lib.test/\nhttp://notfound-lib.test/\n');
+    const options = lib.pointAtSim({ ...lib.defaultOptions(), inputs: [list], db: join(temp.dir, 'lib.db') }, sim);
+    const summary = await lib.runSweep(options);
+    assert.equal(summary.total, 2);
+    const report = lib.readReport(options.db);
+    assert.deepEqual(report.statusCodes.map((s) => s.key).sort(), [200, 404]);
+  } finally {
+    await sim.close();
+    temp.remove();
+  }
+});
