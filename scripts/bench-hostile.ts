@@ -8,7 +8,7 @@
 // deadline can end these URLs. Prints wall time, peak RSS, and how far past --timeout the rows ended.
 // Then bare names whose HTTPS is refused: the time to fall back to HTTP.
 // Usage: node dist/scripts/bench-hostile.js [--copies 200] [--timeout 3000]
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -17,6 +17,7 @@ import { startHostileOrigin, startSimInternet } from '../src/sim/index.js';
 import type { SweepMeasure } from './benchSweep.js';
 import { measure } from './measureChild.js';
 import { pointAtSim } from '../src/sim/pointAtSim.js';
+import { removeDatabase } from './benchFiles.js';
 
 const { values } = parseArgs({ options: { copies: { type: 'string', default: '200' }, timeout: { type: 'string', default: '3000' } } });
 const COPIES = Number(values.copies);
@@ -52,7 +53,7 @@ try {
 
   for (const method of ['HEAD', 'GET'] as const) {
     const db = join(work, `hostile-${method}.db`);
-    for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
+    removeDatabase(db);
     const options = pointAtSim({ inputs: [list], db, method, concurrency: 512, timeoutMs: TIMEOUT_MS }, sim);
     const started = performance.now();
     const swept = await measure<SweepMeasure>('benchSweep.js', options);
@@ -67,21 +68,21 @@ try {
         `(${(late.max / TIMEOUT_MS).toFixed(3)}x --timeout), p99 ${(p99.elapsed_ms / 1000).toFixed(2)} s, rows past --timeout + 100 ms: ${late.past}; ` +
         outcomes.map((o) => `${o.outcome} ${o.n}`).join(', '),
     );
-    for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
+    removeDatabase(db);
   }
 
   // Bare names whose HTTPS is refused with a reset: how long each takes to fall back to HTTP.
   const bareList = join(work, 'hostile-bare.txt');
   writeFileSync(bareList, Array.from({ length: COPIES }, (_, i) => `plainonly-${i}.hostile.test`).join('\n') + '\n');
   const bareDb = join(work, 'hostile-bare.db');
-  for (const f of [bareDb, `${bareDb}-wal`, `${bareDb}-shm`]) rmSync(f, { force: true });
+  removeDatabase(bareDb);
   await measure<SweepMeasure>('benchSweep.js', pointAtSim({ inputs: [bareList], db: bareDb }, sim));
   const bare = new Database(bareDb, { readonly: true });
   const mid = bare.prepare('SELECT elapsed_ms, attempts FROM results ORDER BY elapsed_ms LIMIT 1 OFFSET ?').get(Math.floor(COPIES / 2)) as { elapsed_ms: number; attempts: number };
   const answered = (bare.prepare("SELECT count(*) AS n FROM results WHERE outcome = 'response'").get() as { n: number }).n;
   bare.close();
   console.log(`bare names, HTTPS reset: median ${mid.elapsed_ms.toFixed(0)} ms per URL to its HTTP answer, ${mid.attempts} attempts; ${answered} of ${COPIES} answered`);
-  for (const f of [bareDb, `${bareDb}-wal`, `${bareDb}-shm`]) rmSync(f, { force: true });
+  removeDatabase(bareDb);
 } finally {
   await hostile.close();
   await sim.close();

@@ -2,7 +2,7 @@
 // syntheticResults.ts), then times readReport several rounds and prints the median, the time per
 // million rows and the process's peak memory (which must not grow with the rows).
 // Usage: node dist/scripts/bench-report.js [--rows 10000000] [--rounds 3]
-import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -10,13 +10,14 @@ import { readReport } from '../src/report/reportData.js';
 import { reportHtml } from '../src/report/reportHtml.js';
 import { writeSyntheticResults } from './syntheticResults.js';
 import { median, peakRssMb } from './benchStats.js';
+import { removeDatabase } from './benchFiles.js';
 
 const { values } = parseArgs({ options: { rows: { type: 'string', default: '10000000' }, rounds: { type: 'string', default: '3' } } });
 const rows = Number(values.rows);
 const work = join(fileURLToPath(new URL('../..', import.meta.url)), '.bench');
 mkdirSync(work, { recursive: true });
 const db = join(work, `report-${rows}.db`);
-for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
+removeDatabase(db);
 
 let t = performance.now();
 writeSyntheticResults(db, { rows, hosts: Math.ceil(rows / 20), urlsPerSecond: 15_000 });
@@ -35,4 +36,4 @@ console.log(
   `report (figures + HTML) median ${(m / 1000).toFixed(2)} s, ${(m / (rows / 1e6)).toFixed(0)} ms per million rows; ` +
     `peak RSS ${peakRssMb().toFixed(0)} MB (${rssBefore.toFixed(0)} MB before the report)`,
 );
-for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
+removeDatabase(db);

@@ -11,7 +11,7 @@
 //    against the per-URL time budget of the keep-alive benchmark.
 // Usage: node --expose-gc dist/scripts/bench-resume.js [--lines 10000000] [--rounds 3]
 import { spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,6 +24,7 @@ import { defaultOptions, recordedOptions } from '../src/options/sweepOptions.js'
 import { ResultStore, type Parked } from '../src/store/resultStore.js';
 import type { ResultRow } from '../src/messages.js';
 import { median } from './benchStats.js';
+import { removeDatabase, writeLines } from './benchFiles.js';
 
 const { values } = parseArgs({ options: { lines: { type: 'string', default: '10000000' }, rounds: { type: 'string', default: '3' } } });
 const LINES = Number(values.lines);
@@ -36,17 +37,7 @@ mkdirSync(work, { recursive: true });
 const lineText = (port: number, i: number): string => `http://127.0.0.1:${port}/${String(i).padStart(9, '0')}`;
 
 async function writeList(path: string, port: number): Promise<number> {
-  const out = createWriteStream(path);
-  let chunk = '';
-  for (let i = 1; i <= LINES; i++) {
-    chunk += lineText(port, i) + '\n';
-    if (chunk.length > 1 << 20) {
-      if (!out.write(chunk)) await once(out, 'drain');
-      chunk = '';
-    }
-  }
-  out.end(chunk);
-  await once(out, 'finish');
+  await writeLines(path, LINES, (i) => lineText(port, i + 1));
   return lineText(port, 1).length + 1;
 }
 
@@ -58,7 +49,7 @@ const PARKED = 100_000;
  * state running.
  */
 function writeDatabase(db: string, list: string, lineBytes: number, port: number, checkpoint: number): void {
-  for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
+  removeDatabase(db);
   const store = new ResultStore(db);
   const options = { ...defaultOptions(), proxy: 'none', inputs: [list], db };
   const upTo = LINES - LEFT;

@@ -11,7 +11,7 @@
 //   --size scales every list (0.1 for a quick look); --rounds > 1 gives medians of that many rounds.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -23,6 +23,7 @@ import { measureResolver, measureWriter, type StageFigures } from './benchStages
 import { median } from './benchStats.js';
 import { measure } from './measureChild.js';
 import { frontierScenarios, printFrontierTable, type FrontierRow } from './benchFrontier.js';
+import { removeDatabase, writeLines } from './benchFiles.js';
 
 const { values } = parseArgs({
   options: {
@@ -71,21 +72,6 @@ async function lists(name: string, count: number, line: (i: number) => string): 
 /** Writes a list of lines (small lists, made whole in memory). */
 async function writeList(path: string, lines: string[]): Promise<string> {
   return writeLines(path, lines.length, (i) => lines[i]!);
-}
-
-async function writeLines(path: string, count: number, line: (i: number) => string): Promise<string> {
-  const out = createWriteStream(path);
-  let chunk = '';
-  for (let i = 0; i < count; i++) {
-    chunk += line(i) + '\n';
-    if (chunk.length > 1 << 20) {
-      if (!out.write(chunk)) await once(out, 'drain');
-      chunk = '';
-    }
-  }
-  out.end(chunk);
-  await once(out, 'finish');
-  return path;
 }
 
 interface Scenario {
@@ -235,7 +221,7 @@ try {
       for (const tool of tools) {
         let rate: number;
         if (tool.startsWith('urlsweep')) {
-          for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
+          removeDatabase(db);
           const whole = tool === 'urlsweep';
           const m = await measure<SweepMeasure>('benchSweep.js', {
             ...scenario.sweep, inputs: [whole ? scenario.list : scenario.quarter], db, fresh: true, threads: whole ? 2 : 1,

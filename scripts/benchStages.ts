@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { ResultStore } from '../src/store/resultStore.js';
 import type { ResultRow } from '../src/messages.js';
 import { HostResolver } from '../workers/resolver.js';
+import { removeDatabase } from './benchFiles.js';
 
 export interface StageFigures {
   writer: { rowsPerSecond: number };
@@ -18,7 +19,7 @@ const WRITER_ROWS = 500_000;
 const BATCH = 8192; // what the coordinator's batch writer hands over at most
 
 export async function measureWriter(path: string): Promise<StageFigures['writer']> {
-  for (const f of [path, `${path}-wal`, `${path}-shm`]) rmSync(f, { force: true });
+  removeDatabase(path);
   const store = new ResultStore(path);
   store.beginRun([], {}, 'bench', { line: 0, input: 0, offset: 0 });
   const rows: ResultRow[] = [];
@@ -37,7 +38,7 @@ export async function measureWriter(path: string): Promise<StageFigures['writer'
   }
   const seconds = (performance.now() - started) / 1000;
   store.close();
-  for (const f of [path, `${path}-wal`, `${path}-shm`]) rmSync(f, { force: true });
+  removeDatabase(path);
   return { rowsPerSecond: WRITER_ROWS / seconds };
 }
 
