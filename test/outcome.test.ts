@@ -87,21 +87,22 @@ describe('classify', () => {
 });
 
 describe('isTransientError', () => {
-  const transient = [
-    'UND_ERR_CONNECT_TIMEOUT',
-    'URLSWEEP_PROXY_TIMEOUT',
-    'ETIMEDOUT',
-    'UND_ERR_HEADERS_TIMEOUT',
-    'UND_ERR_BODY_TIMEOUT',
-    'ECONNRESET',
-    'EPIPE',
-    'UND_ERR_SOCKET',
-    'EADDRNOTAVAIL',
-    'ETIMEOUT',
-    'ESERVFAIL',
+  // Each with why it may pass on a second try.
+  const transient: Array<[code: string, why: string]> = [
+    ['UND_ERR_CONNECT_TIMEOUT', 'a connect that took too long (a busy host, a lost SYN)'],
+    ['URLSWEEP_PROXY_TIMEOUT', 'a proxy that did not answer CONNECT in time'],
+    ['ETIMEDOUT', "the kernel's own connect timeout"],
+    ['UND_ERR_HEADERS_TIMEOUT', 'headers that did not come in time'],
+    ['UND_ERR_BODY_TIMEOUT', 'a body that paused too long'],
+    ['ECONNRESET', 'a reset: overload, a restart'],
+    ['EPIPE', 'a connection closed while writing'],
+    ['UND_ERR_SOCKET', 'a connection closed under the request'],
+    ['EADDRNOTAVAIL', 'no local port free just now'],
+    ['ETIMEOUT', 'a DNS server that did not answer'],
+    ['ESERVFAIL', 'a DNS server that failed'],
   ];
   const permanent = ['ENOTFOUND', 'ECONNREFUSED', 'CERT_HAS_EXPIRED', 'HPE_INVALID_CONSTANT', 'URLSWEEP_DEADLINE', 'URLSWEEP_INVALID_URL'];
-  for (const code of transient) test(`${code} is worth a retry`, () => assert.equal(isTransientError(code), true));
+  for (const [code, why] of transient) test(`${code} is worth a retry: ${why}`, () => assert.equal(isTransientError(code), true));
   for (const code of permanent) test(`${code} is not worth a retry`, () => assert.equal(isTransientError(code), false));
   test('a missing code is not worth a retry', () => assert.equal(isTransientError(undefined), false));
 });
