@@ -2,7 +2,7 @@
 // client-h1.js onHeadersComplete), though RFC 9110 §15.2 says a client must accept any number of 1xx
 // answers before the final one; it passes the other 1xx (102, 103) to the handler, which skips them. Its
 // HTTP/1.1 parser is not exported: it is found on the first socket undici gives one, and its
-// onHeadersComplete is taught to pass a 100 on as a 102. test/hostile.test.ts (`continue100`) says so if
+// onHeadersComplete is taught to pass a 100 on as a 102. test/integration/hostile.test.ts (`continue100`) says so if
 // an undici upgrade changes what this relies on; until the patch applies, a 100 fails as before.
 import type { Duplex } from 'node:stream';
 

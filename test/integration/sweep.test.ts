@@ -3,9 +3,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startSimInternet, type SimInternet } from '../src/sim/index.js';
-import { VERSION } from '../src/version.js';
-import { row, sweepLines, tempDir, type SweepResult } from './support/simSweep.js';
+import { startSimInternet, type SimInternet } from '../../src/sim/index.js';
+import { VERSION } from '../../src/version.js';
+import { row, sweepLines, tempDir, type SweepResult } from '../support/simSweep.js';
 
 let sim: SimInternet;
 const temp = tempDir();

@@ -2,9 +2,9 @@
 // idle origins beyond the budget are closed, not kept until their keep-alive runs out.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSimInternet, type SimInternet } from '../src/sim/index.js';
-import { connectionsPerWorker } from '../src/options/openFiles.js';
-import { sweepLines, tempDir } from './support/simSweep.js';
+import { startSimInternet, type SimInternet } from '../../src/sim/index.js';
+import { connectionsPerWorker } from '../../src/options/openFiles.js';
+import { sweepLines, tempDir } from '../support/simSweep.js';
 
 const temp = tempDir();
 let sim: SimInternet;

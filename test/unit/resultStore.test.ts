@@ -7,11 +7,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { ResultRow } from '../src/messages.js';
-import { ResultStore, type Checkpoint, type Parked } from '../src/store/resultStore.js';
-import { StoreError } from '../src/result/errors.js';
-import type { InputIdentity } from '../src/input/inputIdentity.js';
-import { SCHEMA_VERSION } from '../src/store/schema.js';
+import type { ResultRow } from '../../src/messages.js';
+import { ResultStore, type Checkpoint, type Parked } from '../../src/store/resultStore.js';
+import { StoreError } from '../../src/result/errors.js';
+import type { InputIdentity } from '../../src/input/inputIdentity.js';
+import { SCHEMA_VERSION } from '../../src/store/schema.js';
 
 let dir: string;
 before(() => {
@@ -528,7 +528,7 @@ if (modesIgnored) {
   }
 }
 `;
-  const moduleUrl = new URL('../src/store/resultStore.js', import.meta.url).href;
+  const moduleUrl = new URL('../../src/store/resultStore.js', import.meta.url).href;
   let area: string;
   let childScript: string;
   before(() => {

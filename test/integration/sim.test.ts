@@ -8,7 +8,7 @@ import dns from 'node:dns';
 import net from 'node:net';
 import dnsPacket from 'dns-packet';
 import { Agent, request } from 'undici';
-import { behaviourOf, startBlackhole, startSimInternet, type SimInternet } from '../src/sim/index.js';
+import { behaviourOf, startBlackhole, startSimInternet, type SimInternet } from '../../src/sim/index.js';
 
 let sim: SimInternet;
 let agent: Agent; // trusts the sim CA
@@ -288,7 +288,7 @@ test('startBlackhole rejects clearly without python; the sim still starts', asyn
 });
 
 test('close() leaves nothing open: a process using the sim exits by itself', async () => {
-  const simModule = new URL('../src/sim/index.js', import.meta.url).href;
+  const simModule = new URL('../../src/sim/index.js', import.meta.url).href;
   // Leaves a hanging, a stalled and a slow request open, then closes the sim.
   const script = `
     import http from 'node:http';

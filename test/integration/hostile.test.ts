@@ -5,11 +5,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { startHostileOrigin, startSimInternet, type HostileOrigin, type SimInternet } from '../src/sim/index.js';
-import { BOMB_BYTES, CHAIN_HOSTS } from '../src/sim/hostileOrigin.js';
-import { Codes } from '../src/result/errors.js';
-import { runSweep } from '../src/sweep/sweep.js';
-import { readDb, row, simOptions, sweepLines, tempDir } from './support/simSweep.js';
+import { startHostileOrigin, startSimInternet, type HostileOrigin, type SimInternet } from '../../src/sim/index.js';
+import { BOMB_BYTES, CHAIN_HOSTS } from '../../src/sim/hostileOrigin.js';
+import { Codes } from '../../src/result/errors.js';
+import { runSweep } from '../../src/sweep/sweep.js';
+import { readDb, row, simOptions, sweepLines, tempDir } from '../support/simSweep.js';
 
 const TIMEOUT_MS = 2_000;
 /** A row may end this much after the deadline: the timer's own lateness on a busy machine, and recording. */

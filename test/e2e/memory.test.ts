@@ -7,9 +7,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startCannedOrigin, type CannedOrigin } from '../src/sim/index.js';
-import { urlsweep } from './support/cli.js';
-import { tempDir } from './support/simSweep.js';
+import { startCannedOrigin, type CannedOrigin } from '../../src/sim/index.js';
+import { urlsweep } from '../support/cli.js';
+import { tempDir } from '../support/simSweep.js';
 
 const URLS = 500_000;
 /** Full collections of a thread's first seconds (its heap finding its size) are not compared. */

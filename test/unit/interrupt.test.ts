@@ -1,7 +1,7 @@
 // The interrupt a caller uses to stop a sweep: first request stops, second aborts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Interrupt } from '../src/sweep/interrupt.js';
+import { Interrupt } from '../../src/sweep/interrupt.js';
 
 test('first request stops, second aborts, and the first reason is kept', async () => {
   const interrupt = new Interrupt();

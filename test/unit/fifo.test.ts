@@ -1,7 +1,7 @@
 // The FIFO under the workers' host queues, their ready line and the frontier's parked URLs read back.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Fifo } from '../src/util/fifo.js';
+import { Fifo } from '../../src/util/fifo.js';
 
 test('items come out in the order they went in, across the compaction of its taken head', () => {
   const q = new Fifo<number>();

@@ -6,10 +6,10 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { descriptorsNeeded, fitOpenFiles } from '../src/options/openFiles.js';
-import { startSimInternet, type SimInternet } from '../src/sim/index.js';
-import { urlsweep } from './support/cli.js';
-import { tempDir } from './support/simSweep.js';
+import { descriptorsNeeded, fitOpenFiles } from '../../src/options/openFiles.js';
+import { startSimInternet, type SimInternet } from '../../src/sim/index.js';
+import { urlsweep } from '../support/cli.js';
+import { tempDir } from '../support/simSweep.js';
 
 const temp = tempDir();
 let sim: SimInternet;

@@ -2,7 +2,7 @@
 // given explicitly, so these run without timers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Host, type HostPolicy, type Signal } from '../workers/host.js';
+import { Host, type HostPolicy, type Signal } from '../../workers/host.js';
 
 const policy = (over: Partial<HostPolicy> = {}): HostPolicy => ({ perHost: 8, rate: null, hostErrors: 0, pauseCapMs: 60_000, ...over });
 const ANSWER: Signal = { kind: 'answer' };

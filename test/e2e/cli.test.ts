@@ -1,11 +1,11 @@
 // The real binary, as a user runs it: exit codes, what it prints, and what lands in the database.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ROOT, urlsweep as run } from './support/cli.js';
+import { ROOT, urlsweep as run } from '../support/cli.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { readDb, tempDir } from './support/simSweep.js';
+import { readDb, tempDir } from '../support/simSweep.js';
 
 const SAMPLE = join(ROOT, 'samples/sample.txt');
 const temp = tempDir();

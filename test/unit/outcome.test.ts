@@ -1,9 +1,9 @@
 // Unit tests for the failure → outcome mapping and the retry / fallback predicates.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Outcome } from '../src/messages.js';
-import { classify, codeOf, isNoAnswer, isTransientError, isTransientStatus, shortMessage, type Phase } from '../src/result/outcome.js';
-import { CodedError, Codes } from '../src/result/errors.js';
+import type { Outcome } from '../../src/messages.js';
+import { classify, codeOf, isNoAnswer, isTransientError, isTransientStatus, shortMessage, type Phase } from '../../src/result/outcome.js';
+import { CodedError, Codes } from '../../src/result/errors.js';
 
 describe('classify', () => {
   const rows: Array<[code: string | undefined, phase: Phase | undefined, outcome: Outcome]> = [

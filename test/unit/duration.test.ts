@@ -1,7 +1,7 @@
 // Unit tests for command-line durations.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseDuration } from '../src/options/duration.js';
+import { parseDuration } from '../../src/options/duration.js';
 
 const accepted: Array<[string | number, number]> = [
   ['500ms', 500],

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { startSimInternet, type SimInternet } from '../src/sim/index.js';
-import { sweepLines, readDb, tempDir, type Row } from './support/simSweep.js';
-import { countRows, finished, start, urlsweep, waitFor } from './support/cli.js';
+import { startSimInternet, type SimInternet } from '../../src/sim/index.js';
+import { sweepLines, readDb, tempDir, type Row } from '../support/simSweep.js';
+import { countRows, finished, start, urlsweep, waitFor } from '../support/cli.js';
 
 let sim: SimInternet;
 const temp = tempDir();

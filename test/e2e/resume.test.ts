@@ -7,8 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { countRows, finished, start, urlsweep, waitFor } from './support/cli.js';
-import { readDb, tempDir } from './support/simSweep.js';
+import { countRows, finished, start, urlsweep, waitFor } from '../support/cli.js';
+import { readDb, tempDir } from '../support/simSweep.js';
 
 const temp = tempDir();
 after(() => temp.remove());

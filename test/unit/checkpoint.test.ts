@@ -1,9 +1,9 @@
 // Unit tests for the checkpoint watermark: contiguous completion, consistent positions, scale.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CheckpointTracker } from '../src/store/checkpoint.js';
-import type { Checkpoint } from '../src/store/resultStore.js';
-import { seededRandom as random } from '../src/util/seededRandom.js';
+import { CheckpointTracker } from '../../src/store/checkpoint.js';
+import type { Checkpoint } from '../../src/store/resultStore.js';
+import { seededRandom as random } from '../../src/util/seededRandom.js';
 
 const START: Checkpoint = { line: 0, input: 0, offset: 0 };
 

@@ -1,7 +1,7 @@
 // Unit tests for host → shard routing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { hostHash, shardOf } from '../src/frontier/route.js';
+import { hostHash, shardOf } from '../../src/frontier/route.js';
 
 test('the hash is FNV-1a 32 bit with murmur3\'s finaliser, pinned: a host goes to the same thread in every run and version (a change would reshuffle hosts)', () => {
   assert.equal(hostHash(''), 0xab3e7c0b);

@@ -1,11 +1,11 @@
 // --block-private's ranges (workers/addressPolicy.ts), and the sweep refusing loopback with it on.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { refusedRange, refusingLookup } from '../workers/addressPolicy.js';
-import type { HostResolver } from '../workers/resolver.js';
-import { Codes } from '../src/result/errors.js';
-import { startSimInternet, type SimInternet } from '../src/sim/index.js';
-import { sweepLines, tempDir } from './support/simSweep.js';
+import { refusedRange, refusingLookup } from '../../workers/addressPolicy.js';
+import type { HostResolver } from '../../workers/resolver.js';
+import { Codes } from '../../src/result/errors.js';
+import { startSimInternet, type SimInternet } from '../../src/sim/index.js';
+import { sweepLines, tempDir } from '../support/simSweep.js';
 
 test('every range the issue names is refused, public unicast is not', () => {
   const refused: Array<[string, string]> = [

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { tempDir } from './support/simSweep.js';
+import { tempDir } from '../support/simSweep.js';
 
 test('the package exports the sweep, the option checks, query, report and the simulated internet', async () => {
   const lib = await import('urlsweep');

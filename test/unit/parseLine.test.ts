@@ -1,7 +1,7 @@
 // Unit tests for parseLine: one input line → skip, a request target, or the reason it is not a URL.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MAX_URL_LENGTH, parseLine } from '../src/input/parseLine.js';
+import { MAX_URL_LENGTH, parseLine } from '../../src/input/parseLine.js';
 
 const INVALID_URL = 'URLSWEEP_INVALID_URL';
 const UNSUPPORTED_SCHEME = 'URLSWEEP_UNSUPPORTED_SCHEME';

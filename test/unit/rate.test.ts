@@ -1,8 +1,8 @@
 // Rates on the command line (src/options/rate.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatRate, parseRate } from '../src/options/rate.js';
-import { UsageError } from '../src/result/errors.js';
+import { formatRate, parseRate } from '../../src/options/rate.js';
+import { UsageError } from '../../src/result/errors.js';
 
 test('rates per second, minute and hour; a bare number is per second', () => {
   assert.equal(parseRate('5/s'), 5);

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { MAX_LINE_BYTES, ReadProgress, readLines, type InputLine, type StartPoint } from '../src/input/lineReader.js';
+import { MAX_LINE_BYTES, ReadProgress, readLines, type InputLine, type StartPoint } from '../../src/input/lineReader.js';
 
 const CHUNK = 1 << 20; // the reader's read size
 

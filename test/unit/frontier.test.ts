@@ -5,14 +5,14 @@
 import { after, describe, mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { Frontier, type FrontierConfig, type Workers } from '../src/frontier/frontier.js';
-import { ResultStore } from '../src/store/resultStore.js';
-import { BatchWriter } from '../src/store/batchWriter.js';
-import { CheckpointTracker } from '../src/store/checkpoint.js';
-import type { HostDown, Job, ResultRow } from '../src/messages.js';
-import type { Sent } from '../src/frontier/workerPool.js';
-import { tempDir } from './support/simSweep.js';
-import { shardOf } from '../src/frontier/route.js';
+import { Frontier, type FrontierConfig, type Workers } from '../../src/frontier/frontier.js';
+import { ResultStore } from '../../src/store/resultStore.js';
+import { BatchWriter } from '../../src/store/batchWriter.js';
+import { CheckpointTracker } from '../../src/store/checkpoint.js';
+import type { HostDown, Job, ResultRow } from '../../src/messages.js';
+import type { Sent } from '../../src/frontier/workerPool.js';
+import { tempDir } from '../support/simSweep.js';
+import { shardOf } from '../../src/frontier/route.js';
 
 const temp = tempDir();
 after(() => temp.remove());

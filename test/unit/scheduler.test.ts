@@ -2,9 +2,9 @@
 // pause, pace and go down, and when a worker may say it is done.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Scheduler, TurnRefused } from '../workers/scheduler.js';
-import type { Host, HostPolicy, Signal } from '../workers/host.js';
-import type { HostReport, Job, ResultRow } from '../src/messages.js';
+import { Scheduler, TurnRefused } from '../../workers/scheduler.js';
+import type { Host, HostPolicy, Signal } from '../../workers/host.js';
+import type { HostReport, Job, ResultRow } from '../../src/messages.js';
 
 const job = (line: number, host: string): Job => ({ line, text: `http://${host}/${line}`, target: `http://${host}/${line}`, host, bare: false });
 const row = (j: Job): ResultRow => ({

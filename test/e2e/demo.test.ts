@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { GROUPED_SITES, writeDemoList } from '../src/demo/demoList.js';
-import { behaviourOf } from '../src/sim/behaviours.js';
-import { urlsweep } from './support/cli.js';
-import { tempDir } from './support/simSweep.js';
+import { GROUPED_SITES, writeDemoList } from '../../src/demo/demoList.js';
+import { behaviourOf } from '../../src/sim/behaviours.js';
+import { urlsweep } from '../support/cli.js';
+import { tempDir } from '../support/simSweep.js';
 
 const temp = tempDir();
 after(() => temp.remove());

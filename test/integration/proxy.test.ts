@@ -6,15 +6,15 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { createServer as createHttpServer } from 'node:http';
 import Database from 'better-sqlite3';
-import { startHostileOrigin, startSimInternet, type SimInternet } from '../src/sim/index.js';
-import { Codes } from '../src/result/errors.js';
-import { redactProxy, resolveProxy } from '../src/options/proxySettings.js';
-import { UsageError } from '../src/result/errors.js';
-import { ProxyRoute } from '../workers/proxyRoute.js';
-import { row, sweepLines, tempDir } from './support/simSweep.js';
-import { makeCerts } from '../src/sim/certs.js';
-import { createLeafMinter } from '../src/sim/x509.js';
-import { startConnectProxy, type ConnectProxy } from './support/connectProxy.js';
+import { startHostileOrigin, startSimInternet, type SimInternet } from '../../src/sim/index.js';
+import { Codes } from '../../src/result/errors.js';
+import { redactProxy, resolveProxy } from '../../src/options/proxySettings.js';
+import { UsageError } from '../../src/result/errors.js';
+import { ProxyRoute } from '../../workers/proxyRoute.js';
+import { row, sweepLines, tempDir } from '../support/simSweep.js';
+import { makeCerts } from '../../src/sim/certs.js';
+import { createLeafMinter } from '../../src/sim/x509.js';
+import { startConnectProxy, type ConnectProxy } from '../support/connectProxy.js';
 
 test('proxy settings: --proxy over the environment, lower case over upper case, none, and plain errors', () => {
   const env = { HTTPS_PROXY: 'http://upper:1', https_proxy: 'http://lower:2', HTTP_PROXY: 'proxy.corp:3128', NO_PROXY: 'a.test, .b.test' };

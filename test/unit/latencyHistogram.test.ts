@@ -1,7 +1,7 @@
 // Unit tests for the constant-memory latency histogram.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LatencyHistogram } from '../src/util/latencyHistogram.js';
+import { LatencyHistogram } from '../../src/util/latencyHistogram.js';
 
 function within(actual: number | null, expected: number, share = 0.05): void {
   assert.ok(actual !== null, `expected about ${expected}, got null`);
