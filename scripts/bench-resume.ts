@@ -85,7 +85,7 @@ async function resume(list: string, db: string, origin: { firstNewAt: number | n
   origin.firstNewAt = null;
   const started = performance.timeOrigin + performance.now();
   // GNU time reports the child's peak resident memory (all its threads) on stderr.
-  const child = spawn('/usr/bin/time', ['-f', '%M', process.execPath, join(root, 'dist/src/cli.js'), 'run', list, '--db', db, '--progress', 'none'], {
+  const child = spawn('/usr/bin/time', ['-f', '%M', process.execPath, join(root, 'dist/src/cli.js'), 'run', list, '--db', db, '--progress', 'none', '--proxy', 'none'], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let err = '';

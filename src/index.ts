@@ -1,4 +1,5 @@
-// urlsweep as a library: everything the CLI does is reachable from here.
+// urlsweep as a library: everything the CLI does is reachable from here, and the simulated internet
+// from `urlsweep/sim` (kept apart so that importing the library does not load it).
 export { runSweep, GRACE_MS, type SweepListener } from './sweep/sweep.js';
 export { Codes, CodedError, QueryError, StoreError, SweepError, UrlsweepError, UsageError, WorkerLostError } from './result/errors.js';
 export { Interrupt } from './sweep/interrupt.js';
@@ -16,5 +17,3 @@ export { runQuery, type QueryOptions } from './query/runQuery.js';
 export { readReport, type ReportData } from './report/reportData.js';
 export { reportText } from './report/reportText.js';
 export { reportHtml, writeReportHtml } from './report/reportHtml.js';
-export { startSimInternet, type SimInternet } from './sim/index.js';
-export { pointAtSim } from './sim/pointAtSim.js';

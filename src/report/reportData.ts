@@ -32,7 +32,7 @@ export interface ReportData {
   db: string;
   runs: { id: number; startedAt: number; endedAt: number | null; state: string; version: string }[];
   total: number;
-  /** URLs tried that got no response (src/result.ts isFailure): what the progress line counts too. */
+  /** URLs tried that got no response (src/result/row.ts isFailure): what the progress line counts too. */
   failures: number;
   outcomes: Count<string>[];
   statusClasses: Count<string>[];

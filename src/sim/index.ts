@@ -1,5 +1,6 @@
 // Public entry point of the simulated internet (tests, benchmarks, demo).
 export { startSimInternet, type SimInternet, type SimInternetOptions } from './internet.js';
+export { pointAtSim, type SimAddress } from './pointAtSim.js';
 export { BEHAVIOURS, behaviourOf, type Behaviour } from './behaviours.js';
 export { startBlackhole, type Blackhole } from './blackhole.js';
 export type { Arrival } from './httpServer.js';

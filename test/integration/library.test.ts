@@ -6,11 +6,13 @@ import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { tempDir } from '../support/simSweep.js';
 
-test('the package exports the sweep, the option checks, query, report and the simulated internet', async () => {
+test('the package exports the sweep, the option checks, query and report; urlsweep/sim the simulated internet', async () => {
   const lib = await import('urlsweep');
-  for (const name of ['runSweep', 'defaultOptions', 'redoList', 'resolveTimeouts', 'resolveProxy', 'runQuery', 'readReport', 'reportText', 'writeReportHtml', 'startSimInternet', 'pointAtSim', 'classify', 'UsageError']) {
+  const simulated = await import('urlsweep/sim');
+  for (const name of ['runSweep', 'defaultOptions', 'redoList', 'resolveTimeouts', 'resolveProxy', 'runQuery', 'readReport', 'reportText', 'writeReportHtml', 'classify', 'UsageError']) {
     assert.equal(typeof (lib as Record<string, unknown>)[name], 'function', name);
   }
+  for (const name of ['startSimInternet', 'pointAtSim', 'startHostileOrigin']) assert.equal(typeof (simulated as Record<string, unknown>)[name], 'function', name);
   assert.deepEqual(lib.redoList(['timeout,503', 'urlsweep_host_down']), ['timeout', '503', 'URLSWEEP_HOST_DOWN']);
   assert.throws(() => lib.redoList(['invalid_url']), lib.UsageError);
   assert.deepEqual(
@@ -20,11 +22,11 @@ test('the package exports the sweep, the option checks, query, report and the si
   );
 
   const temp = tempDir();
-  const sim = await lib.startSimInternet();
+  const sim = await simulated.startSimInternet();
   try {
     const list = join(temp.dir, 'urls.txt');
     writeFileSync(list, 'http://fine-lib.test/\nhttp://notfound-lib.test/\n');
-    const options = lib.pointAtSim({ ...lib.defaultOptions(), inputs: [list], db: join(temp.dir, 'lib.db') }, sim);
+    const options = simulated.pointAtSim({ ...lib.defaultOptions(), inputs: [list], db: join(temp.dir, 'lib.db') }, sim);
     const summary = await lib.runSweep(options);
     assert.equal(summary.total, 2);
     const report = lib.readReport(options.db);

@@ -34,7 +34,9 @@ export function start(args: string[], options: RunOptions): ChildProcess & { out
   const [command, ...prefix] = [...(options.wrap ?? []), process.execPath];
   const child = spawn(command!, [...prefix, ...(options.nodeArgs ?? []), CLI, ...args], {
     cwd: options.cwd,
-    env: { ...process.env, ...options.env },
+    // Every test sweeps loopback: a proxy from the environment must never see its names (a test that
+    // wants one says so in `options.env`).
+    env: { ...withoutProxies(process.env), ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],
   }) as ChildProcess & { output: Run };
   child.output = { code: -1, stdout: '', stderr: '' };
@@ -76,4 +78,9 @@ export async function waitFor(predicate: () => boolean, ms: number, what: string
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/** The environment without the proxy variables (http_proxy, HTTPS_PROXY, all_proxy, no_proxy, …). */
+function withoutProxies(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !/^(https?|all|no)_proxy$/i.test(name)));
 }
