@@ -10,7 +10,7 @@ export function summaryText(s: SweepSummary): string {
     // Building the indexes is minutes of a 100M-line sweep, after the last request: said, so that the
     // time is not taken for the sweep's own.
     const indexes = s.indexMs !== null && s.indexMs >= 1000 ? `, ${duration(s.indexMs)} of it building the indexes` : '';
-    lines.push(`Recorded ${count(s.recorded)} results in ${duration(s.elapsedMs)} (${count(s.rate)} URLs/s${indexes}).`);
+    lines.push(`Recorded ${count(s.recorded)} results in ${duration(s.elapsedMs)} (${count(s.rate)} URLs/s${indexes}; peak memory ${count(s.peakRssMb)} MB).`);
   }
   if (s.interrupted) lines.push(`Interrupted (${s.interrupted}): what was done is saved; run the same command again to resume.`);
   if (s.workerRestarts > 0) lines.push(`${s.workerRestarts} worker thread(s) died and were replaced; their URLs were sent again.`);

@@ -6,7 +6,8 @@
 // by what the name it asks for (SNI, plain text in its ClientHello) says: a name starting `plainhttp`
 // gets a plain HTTP answer, `tlsgarbage` bytes that are not TLS, any other name silence.
 import type { Socket } from 'node:net';
-import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
+import { once } from 'node:events';
+import { constants as zlib, createBrotliCompress, createGzip } from 'node:zlib';
 import { listenOnLoopback, type LoopbackServer } from './listenOnLoopback.js';
 
 /** How often a trickling answer sends its next piece. */
@@ -14,8 +15,8 @@ export const TRICKLE_EVERY_MS = 250;
 const TRICKLE_LENGTH = 100_000;
 /** How long after a HEAD's headers strayhead sends the body it should not. */
 const STRAY_AFTER_MS = 5;
-/** What a compression bomb expands to. */
-export const BOMB_BYTES = 64 * 1024 * 1024;
+/** What a compression bomb expands to: more than a sweep's whole memory, so that decoding one would show. */
+export const BOMB_BYTES = 256 * 1024 * 1024;
 /** Interim answers before the final one in an `infoflood`. */
 const INFO_FLOOD = 2_000;
 /** Hosts in a `chain` of redirects. */
@@ -73,13 +74,18 @@ function flood(socket: Socket, chunk: string): void {
   more();
 }
 
-/** Bodies that expand to BOMB_BYTES, made once when first asked for. */
-const bombs = new Map<'gzip' | 'br', Buffer>();
-function bomb(coding: 'gzip' | 'br'): Buffer {
+/** Bodies that expand to BOMB_BYTES, made once when first asked for (a megabyte of zeros at a time). */
+const bombs = new Map<'gzip' | 'br', Promise<Buffer>>();
+function bomb(coding: 'gzip' | 'br'): Promise<Buffer> {
   let body = bombs.get(coding);
   if (!body) {
-    const zeros = Buffer.alloc(BOMB_BYTES);
-    body = coding === 'gzip' ? gzipSync(zeros, { level: 9 }) : brotliCompressSync(zeros, { params: { [zlib.BROTLI_PARAM_QUALITY]: 5 } });
+    const coder = coding === 'gzip' ? createGzip({ level: 9 }) : createBrotliCompress({ params: { [zlib.BROTLI_PARAM_QUALITY]: 5 } });
+    const zeros = Buffer.alloc(1024 * 1024);
+    void (async () => {
+      for (let written = 0; written < BOMB_BYTES; written += zeros.length) if (!coder.write(zeros)) await once(coder, 'drain');
+      coder.end();
+    })();
+    body = coder.toArray().then((chunks) => Buffer.concat(chunks as Buffer[]));
     bombs.set(coding, body);
   }
   return body;
@@ -101,11 +107,13 @@ function answer(socket: Socket, method: string, behaviour: HostileBehaviour, hea
       return false;
     case 'gzipbomb':
     case 'brbomb': {
-      const coded = bomb(behaviour === 'gzipbomb' ? 'gzip' : 'br');
       const coding = behaviour === 'gzipbomb' ? 'gzip' : 'br';
-      socket.write(`HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: ${coding}\r\nContent-Length: ${coded.length}\r\n\r\n`);
-      if (method !== 'HEAD') socket.write(coded);
-      return true;
+      void bomb(coding).then((coded) => {
+        if (socket.destroyed) return;
+        socket.write(`HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: ${coding}\r\nContent-Length: ${coded.length}\r\nConnection: close\r\n\r\n`);
+        socket.end(method === 'HEAD' ? '' : coded);
+      });
+      return false;
     }
     case 'badchunk':
       socket.end(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${body('zz\r\nnot a chunk\r\n0\r\n\r\n')}`);

@@ -35,6 +35,8 @@ export interface SweepSummary {
   /** This run's URLs not tried because their host was down, and the 429/503 answers it drew. */
   notTried: number;
   throttled: number;
+  /** The process's peak resident memory so far, every thread, MB. */
+  peakRssMb: number;
 }
 
 export function summarize(
@@ -72,5 +74,6 @@ export function summarize(
     hosts: indexed ? readHostStats(store.db, SUMMARY_HOSTS) : null,
     notTried: stats?.notTried ?? 0,
     throttled: stats?.throttled ?? 0,
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
   };
 }
