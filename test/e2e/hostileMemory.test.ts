@@ -2,13 +2,12 @@
 // while it GETs compression bombs that expand to 256 MiB, endless bodies, endless interim answers,
 // header floods and cookie floods stays within a margin of the same sweep of plain answers. A bomb
 // decoded, or an endless body kept, would add hundreds of MB.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startHostileOrigin, startSimInternet, type HostileOrigin, type SimInternet } from '../../src/sim/index.js';
 import { BOMB_BYTES } from '../../src/sim/hostileOrigin.js';
-import { tempDir } from '../support/simSweep.js';
+import { useHostileWeb } from '../support/hostileWeb.js';
 import { urlsweep } from '../support/cli.js';
 
 const COPIES = 20;
@@ -19,26 +18,15 @@ const HOSTILE = ['gzipbomb', 'brbomb', 'endless', 'infoendless', 'headerflood', 
  */
 const MARGIN_MB = 160;
 
-let sim: SimInternet;
-let hostile: HostileOrigin;
-const temp = tempDir();
-before(async () => {
-  sim = await startSimInternet();
-  hostile = await startHostileOrigin();
-});
-after(async () => {
-  await hostile.close();
-  await sim.close();
-  temp.remove();
-});
+const web = useHostileWeb();
 
 async function peakOf(name: string, paths: string[]): Promise<{ peakRssMb: number; total: number }> {
-  const lines = paths.flatMap((path) => Array.from({ length: COPIES }, (_, i) => `http://fine-${path}-${i}.${name}.test:${hostile.port}/${path}`));
-  const list = join(temp.dir, `${name}.txt`);
+  const lines = paths.flatMap((path) => Array.from({ length: COPIES }, (_, i) => `http://fine-${path}-${i}.${name}.test:${web.hostile.port}/${path}`));
+  const list = join(web.dir, `${name}.txt`);
   writeFileSync(list, lines.join('\n') + '\n');
   const run = await urlsweep(
-    ['run', list, '--db', join(temp.dir, `${name}.db`), '--method', 'GET', '--resolver', sim.resolver, '--timeout', '2s', '--retries', '0', '--progress', 'json'],
-    { cwd: temp.dir },
+    ['run', list, '--db', join(web.dir, `${name}.db`), '--method', 'GET', '--resolver', web.sim.resolver, '--timeout', '2s', '--retries', '0', '--progress', 'json'],
+    { cwd: web.dir },
   );
   assert.equal(run.code, 0, run.stderr);
   const summary = run.stderr.trim().split('\n').map((l) => JSON.parse(l) as { event: string }).find((e) => e.event === 'summary') as unknown as {

@@ -2,34 +2,23 @@
 // (src/sim/hostileOrigin.ts). First, the total --timeout holds on a host's first request as on its
 // thousandth: through a name still to be resolved as through an IP, while a body trickles, while headers
 // trickle, while a TLS handshake stalls.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { startHostileOrigin, startSimInternet, type HostileOrigin, type SimInternet } from '../../src/sim/index.js';
 import { BOMB_BYTES, CHAIN_HOSTS } from '../../src/sim/hostileOrigin.js';
 import { Codes } from '../../src/result/errors.js';
 import { runSweep } from '../../src/sweep/sweep.js';
-import { readDb, row, simOptions, sweepLines, tempDir } from '../support/simSweep.js';
+import { readDb, row, simOptions, sweepLines } from '../support/simSweep.js';
+import { useHostileWeb } from '../support/hostileWeb.js';
 
 const TIMEOUT_MS = 2_000;
 /** A row may end this much after the deadline: the timer's own lateness on a busy machine, and recording. */
 const LATE_MS = 1_000;
 
-let sim: SimInternet;
-let hostile: HostileOrigin;
-const temp = tempDir();
-before(async () => {
-  sim = await startSimInternet();
-  hostile = await startHostileOrigin();
-});
-after(async () => {
-  await hostile.close();
-  await sim.close();
-  temp.remove();
-});
+const web = useHostileWeb();
 
 test('the total timeout ends every stage, through a name as through an IP', { timeout: 60_000 }, async () => {
-  const p = hostile.port;
+  const p = web.hostile.port;
   // Each name is new to the sweep: its first request waits for the simulated DNS first. Every other
   // timeout is set far beyond the total one, so only the total deadline can end these URLs.
   const cases: Array<[url: string, outcome: string, code: string]> = [
@@ -41,8 +30,8 @@ test('the total timeout ends every stage, through a name as through an IP', { ti
     [`https://127.0.0.1:${p}/`, 'connect_timeout', Codes.connectDeadline],
   ];
   const result = await sweepLines(
-    sim,
-    temp.dir,
+    web.sim,
+    web.dir,
     cases.map(([url]) => url),
     { method: 'GET', timeoutMs: TIMEOUT_MS, connectTimeoutMs: 30_000, headersTimeoutMs: 30_000, bodyTimeoutMs: 30_000, retries: 0 },
   );
@@ -56,8 +45,8 @@ test('the total timeout ends every stage, through a name as through an IP', { ti
 
 for (const method of ['HEAD', 'GET'] as const) {
   test(`${method}: an interim 103 answer's headers never become the final answer's`, async () => {
-    const url = `http://127.0.0.1:${hostile.port}/early`;
-    const result = await sweepLines(sim, temp.dir, [url], { method, db: `${temp.dir}/early-${method}.db` });
+    const url = `http://127.0.0.1:${web.hostile.port}/early`;
+    const result = await sweepLines(web.sim, web.dir, [url], { method, db: `${web.dir}/early-${method}.db` });
     const r = row(result, url);
     assert.equal(r.outcome, 'response', `${r.error_code} ${r.error_message}`);
     // The final 301 has no Location to follow and no Content-Type; the 103 before it had both.
@@ -69,8 +58,8 @@ for (const method of ['HEAD', 'GET'] as const) {
 }
 
 test('a status line outside 100-999 is a protocol error with a code of its own, not an internal one', async () => {
-  const urls = ['status042', 'status000'].map((b) => `http://127.0.0.1:${hostile.port}/${b}`);
-  const result = await sweepLines(sim, temp.dir, urls, { db: `${temp.dir}/status.db`, retries: 0 });
+  const urls = ['status042', 'status000'].map((b) => `http://127.0.0.1:${web.hostile.port}/${b}`);
+  const result = await sweepLines(web.sim, web.dir, urls, { db: `${web.dir}/status.db`, retries: 0 });
   for (const url of urls) {
     const r = row(result, url);
     assert.equal(r.outcome, 'protocol_error', url);
@@ -81,8 +70,8 @@ test('a status line outside 100-999 is a protocol error with a code of its own, 
 
 test('a host that accepts and never answers is down after --host-errors timeouts in a row, not one --timeout per URL', { timeout: 60_000 }, async () => {
   // Twenty URLs of one silent host, two at a time: one --timeout after another would take 10 s.
-  const urls = Array.from({ length: 20 }, (_, i) => `http://127.0.0.1:${hostile.port}/silent?${i}`);
-  const result = await sweepLines(sim, temp.dir, urls, { db: `${temp.dir}/silent.db`, perHost: 2, hostErrors: 4, timeoutMs: 1_000, retries: 0, threads: 1 });
+  const urls = Array.from({ length: 20 }, (_, i) => `http://127.0.0.1:${web.hostile.port}/silent?${i}`);
+  const result = await sweepLines(web.sim, web.dir, urls, { db: `${web.dir}/silent.db`, perHost: 2, hostErrors: 4, timeoutMs: 1_000, retries: 0, threads: 1 });
   const timedOut = result.rows.filter((r) => r.error_code === Codes.deadline);
   const untried = result.rows.filter((r) => r.error_code === Codes.hostDown);
   assert.equal(result.rows.length, 20);
@@ -96,9 +85,9 @@ test('a host that accepts and never answers is down after --host-errors timeouts
 });
 
 test('headers up to what browsers accept are read (a 40 KB cookie flood); an endless header block is cut off', async () => {
-  const cookies = `http://127.0.0.1:${hostile.port}/cookies`;
-  const flood = `http://127.0.0.1:${hostile.port}/headerflood`;
-  const result = await sweepLines(sim, temp.dir, [cookies, flood], { db: `${temp.dir}/headers.db`, retries: 0 });
+  const cookies = `http://127.0.0.1:${web.hostile.port}/cookies`;
+  const flood = `http://127.0.0.1:${web.hostile.port}/headerflood`;
+  const result = await sweepLines(web.sim, web.dir, [cookies, flood], { db: `${web.dir}/headers.db`, retries: 0 });
   const ok = row(result, cookies);
   assert.equal(ok.outcome, 'response', `${ok.error_code} ${ok.error_message}`);
   assert.equal(ok.status, 200);
@@ -108,8 +97,8 @@ test('headers up to what browsers accept are read (a 40 KB cookie flood); an end
 });
 
 test('a host whose bodies run out of time did answer: it is never found down for it', { timeout: 60_000 }, async () => {
-  const urls = Array.from({ length: 10 }, (_, i) => `http://127.0.0.1:${hostile.port}/trickle?${i}`);
-  const result = await sweepLines(sim, temp.dir, urls, { db: `${temp.dir}/trickle.db`, method: 'GET', perHost: 2, hostErrors: 3, timeoutMs: 1_000, retries: 0, threads: 1 });
+  const urls = Array.from({ length: 10 }, (_, i) => `http://127.0.0.1:${web.hostile.port}/trickle?${i}`);
+  const result = await sweepLines(web.sim, web.dir, urls, { db: `${web.dir}/trickle.db`, method: 'GET', perHost: 2, hostErrors: 3, timeoutMs: 1_000, retries: 0, threads: 1 });
   assert.equal(result.rows.length, 10);
   for (const r of result.rows) assert.equal(r.error_code, Codes.deadline, `${r.url}: ${r.error_message}`);
 });
@@ -117,8 +106,8 @@ test('a host whose bodies run out of time did answer: it is never found down for
 for (const [behaviour, method] of [['strayhead', 'HEAD'], ['lyingkeepalive', 'GET']] as const) {
   test(`${behaviour}: a kept-alive connection the server spoilt fails no URL (once more on a connection of its own)`, async () => {
     // One connection at a time to one host: every URL after the first goes on the spoilt connection.
-    const urls = Array.from({ length: 36 }, (_, i) => `http://127.0.0.1:${hostile.port}/${behaviour}?${i}`);
-    const result = await sweepLines(sim, temp.dir, urls, { db: `${temp.dir}/${behaviour}.db`, method, perHost: 1, retries: 0, threads: 1 });
+    const urls = Array.from({ length: 36 }, (_, i) => `http://127.0.0.1:${web.hostile.port}/${behaviour}?${i}`);
+    const result = await sweepLines(web.sim, web.dir, urls, { db: `${web.dir}/${behaviour}.db`, method, perHost: 1, retries: 0, threads: 1 });
     assert.equal(result.rows.length, 36);
     const failed = result.rows.filter((r) => r.outcome !== 'response');
     assert.deepEqual(failed.map((r) => `${r.url} ${r.error_code}`), []);
@@ -148,13 +137,13 @@ const answers: Array<[path: string, head: Expect, get: Expect]> = [
 
 for (const method of ['HEAD', 'GET'] as const) {
   test(`${method}: broken bodies, bombs, interim floods, HTTP/0.9 and hostile redirects each get one row, the right outcome, within the deadline`, { timeout: 60_000 }, async () => {
-    const p = hostile.port;
+    const p = web.hostile.port;
     // Each through a name of its own (c0.… for the chain: its hops replace the first label), and the TLS
     // cases: a plain HTTP answer to a ClientHello, and bytes that are not TLS.
     const urls = answers.map(([path]) => `http://${path.startsWith('chain') ? 'c0.chain' : `fine-${path.replace(/\W.*/, '')}`}.test:${p}/${path}`);
     const tls = [`https://plainhttp-a.test:${p}/`, `https://tlsgarbage-a.test:${p}/`];
-    const result = await sweepLines(sim, temp.dir, [...urls, ...tls], {
-      db: `${temp.dir}/answers-${method}.db`,
+    const result = await sweepLines(web.sim, web.dir, [...urls, ...tls], {
+      db: `${web.dir}/answers-${method}.db`,
       method,
       timeoutMs: TIMEOUT_MS,
       connectTimeoutMs: 30_000,
@@ -188,27 +177,27 @@ for (const method of ['HEAD', 'GET'] as const) {
 }
 
 test(`a chain of ${CHAIN_HOSTS} hosts is followed to its end when --max-redirects allows it`, async () => {
-  const url = `http://c0.chain.test:${hostile.port}/chain/0`;
-  const result = await sweepLines(sim, temp.dir, [url], { db: `${temp.dir}/chain.db`, maxRedirects: 60 });
+  const url = `http://c0.chain.test:${web.hostile.port}/chain/0`;
+  const result = await sweepLines(web.sim, web.dir, [url], { db: `${web.dir}/chain.db`, maxRedirects: 60 });
   const r = row(result, url);
   assert.equal(r.status, 200, `${r.error_code} ${r.error_message}`);
   assert.equal(r.redirects, CHAIN_HOSTS);
-  assert.equal(r.final_url, `http://c${CHAIN_HOSTS}.chain.test:${hostile.port}/chain/${CHAIN_HOSTS}`);
+  assert.equal(r.final_url, `http://c${CHAIN_HOSTS}.chain.test:${web.hostile.port}/chain/${CHAIN_HOSTS}`);
   assert.equal(result.hops(r.line).length, CHAIN_HOSTS);
 });
 
 test('a body longer than its Content-Length spoils no other URL on the connection', async () => {
-  const urls = Array.from({ length: 24 }, (_, i) => `http://127.0.0.1:${hostile.port}/longbody?${i}`);
-  const result = await sweepLines(sim, temp.dir, urls, { db: `${temp.dir}/longbody.db`, method: 'GET', perHost: 1, retries: 0, threads: 1 });
+  const urls = Array.from({ length: 24 }, (_, i) => `http://127.0.0.1:${web.hostile.port}/longbody?${i}`);
+  const result = await sweepLines(web.sim, web.dir, urls, { db: `${web.dir}/longbody.db`, method: 'GET', perHost: 1, retries: 0, threads: 1 });
   assert.deepEqual(result.rows.filter((r) => r.status !== 200).map((r) => `${r.url} ${r.error_code}`), []);
 });
 
 test('a bare name whose HTTPS port answers a ClientHello in plain HTTP falls back to HTTP at once', async () => {
-  const line = `plainhttp-bare.test:${hostile.port}/ok`;
-  const result = await sweepLines(sim, temp.dir, [line], { db: `${temp.dir}/bare.db` });
+  const line = `plainhttp-bare.test:${web.hostile.port}/ok`;
+  const result = await sweepLines(web.sim, web.dir, [line], { db: `${web.dir}/bare.db` });
   const r = row(result, line);
   assert.equal(r.status, 200, `${r.error_code} ${r.error_message}`);
-  assert.equal(r.final_url, `http://plainhttp-bare.test:${hostile.port}/ok`);
+  assert.equal(r.final_url, `http://plainhttp-bare.test:${web.hostile.port}/ok`);
   // The HTTPS attempt and the HTTP one: no retry of HTTPS, no back-off.
   assert.equal(r.attempts, 2);
 });
@@ -217,7 +206,7 @@ test('a bare name whose HTTPS port answers a ClientHello in plain HTTP falls bac
 // IDN, numeric IPv4 forms, credentials, a 10 MB line), swept end to end: every line gets exactly one
 // row, with what a careful client records, and the sweep goes on past each.
 test('every nasty line gets one row with the outcome a careful client records', { timeout: 60_000 }, async () => {
-  const p = hostile.port;
+  const p = web.hostile.port;
   // [the line's bytes, outcome, code or status, final_url when answered]
   const corpus: Array<[line: Buffer | string, outcome: string, codeOrStatus: string | number, finalUrl?: string]> = [
     ['\uFEFFhttp://fine-bom.test/', 'response', 200, 'http://fine-bom.test/'],
@@ -240,7 +229,7 @@ test('every nasty line gets one row with the outcome a careful client records', 
     [Buffer.from('http://fine-latin1.test/caf\xe9', 'latin1'), 'invalid_url', Codes.binaryLine],
     ['http://fine-after.test/', 'response', 200, 'http://fine-after.test/'],
   ];
-  const options = simOptions(sim, temp.dir, { db: `${temp.dir}/nasty.db`, retries: 0 });
+  const options = simOptions(web.sim, web.dir, { db: `${web.dir}/nasty.db`, retries: 0 });
   // Blank lines and comments among them take no row.
   const bytes = corpus.flatMap(([line]) => [Buffer.from(line), Buffer.from('\n\n# a comment\n')]);
   writeFileSync(options.inputs[0]!, Buffer.concat(bytes));
