@@ -16,6 +16,7 @@ import { TurnRefused, type Scheduler } from './scheduler.js';
 import { blockedMessage, refusedRange } from './addressPolicy.js';
 import { MAX_URL_LENGTH } from '../src/input/parseLine.js';
 import { emptyRow } from '../src/result/row.js';
+import { backoff, isPushback, parseRetryAfter, pausesHost, retryDelay } from './retryPolicy.js';
 
 export interface CheckContext {
   pools: ConnectionPools;
@@ -56,8 +57,6 @@ interface Trail {
   throttled: number;
 }
 
-const BACKOFF_BASE_MS = 250;
-const BACKOFF_CAP_MS = 10_000;
 /** Times one URL waits for its host's pause without spending a retry; past that, push-back is an ordinary retry. */
 const PAUSE_WAITS = 5;
 const NEUTRAL: Signal = { kind: 'neutral' };
@@ -299,39 +298,6 @@ function outcomeOf(failure: Failure): Outcome {
 /** What a bare name's HTTPS probe takes as its answer that HTTPS is not served there. */
 function refusesHttps(outcome: Outcome): boolean {
   return outcome === 'connect_refused' || outcome === 'tls_error';
-}
-
-/** 429 Too Many Requests and 503 Service Unavailable: the host asks us to slow down. */
-function isPushback(status: number): boolean {
-  return status === 429 || status === 503;
-}
-
-/** Whether the answer paused its host (workers/host.ts): a 429, or a 503 saying for how long, within the cap. */
-function pausesHost(answer: Answer, capMs: number): boolean {
-  const ms = parseRetryAfter(answer.retryAfter);
-  if (ms !== null) return ms <= capMs;
-  return answer.status === 429;
-}
-
-/** Exponential back-off with jitter: half fixed, half random, so retries of many URLs spread out. */
-function backoff(attempt: number): number {
-  const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
-  return ceiling / 2 + Math.random() * (ceiling / 2);
-}
-
-/** Retry-After as milliseconds (seconds or an HTTP date); null when absent or unreadable. */
-function parseRetryAfter(retryAfter: string | null): number | null {
-  if (retryAfter === null) return null;
-  const seconds = Number(retryAfter);
-  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(retryAfter) - Date.now();
-  return Number.isNaN(ms) ? null : Math.max(0, ms);
-}
-
-/** Honours Retry-After up to the cap; past it, no retry. */
-function retryDelay(retryAfter: string | null, attempt: number, capMs: number): number | null {
-  const ms = parseRetryAfter(retryAfter);
-  if (ms === null) return backoff(attempt);
-  return ms > capMs ? null : ms;
 }
 
 function toRow(job: Job, result: Success | Failure, trail: Trail, elapsed: number): ResultRow {
