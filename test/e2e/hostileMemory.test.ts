@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BOMB_BYTES } from '../../src/sim/hostileOrigin.js';
-import { useHostileWeb } from '../support/hostileWeb.js';
+import { useSimulatedWeb } from '../support/simulatedWeb.js';
 import { urlsweep } from '../support/cli.js';
 
 const COPIES = 20;
@@ -18,7 +18,7 @@ const HOSTILE = ['gzipbomb', 'brbomb', 'endless', 'infoendless', 'headerflood', 
  */
 const MARGIN_MB = 160;
 
-const web = useHostileWeb();
+const web = useSimulatedWeb({ hostile: true });
 
 async function peakOf(name: string, paths: string[]): Promise<{ peakRssMb: number; total: number }> {
   const lines = paths.flatMap((path) => Array.from({ length: COPIES }, (_, i) => `http://fine-${path}-${i}.${name}.test:${web.hostile.port}/${path}`));

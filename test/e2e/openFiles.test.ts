@@ -1,23 +1,16 @@
 // --concurrency against the open-file limit: a sweep that would run out of descriptors runs at a
 // concurrency that fits and says so, instead of failing URLs with EMFILE.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { descriptorsNeeded, fitOpenFiles } from '../../src/options/openFiles.js';
-import { startSimInternet, type SimInternet } from '../../src/sim/index.js';
 import { urlsweep } from '../support/cli.js';
-import { tempDir } from '../support/simSweep.js';
+import { useSimulatedWeb } from '../support/simulatedWeb.js';
 
-const temp = tempDir();
-let sim: SimInternet;
-before(async () => (sim = await startSimInternet()));
-after(async () => {
-  await sim.close();
-  temp.remove();
-});
+const web = useSimulatedWeb();
 
 test('a limit that fits leaves the concurrency alone', () => {
   assert.deepEqual(fitOpenFiles(512, 2, { soft: 20_000 }), { concurrency: 512, note: null });
@@ -41,11 +34,11 @@ const hasPrlimit = ((): boolean => {
 })();
 
 test('under a hard limit of 300 files, -c 1000 over 600 hosts finishes every URL without EMFILE', { skip: !hasPrlimit && 'no prlimit' }, async () => {
-  const list = join(temp.dir, 'hosts.txt');
-  writeFileSync(list, Array.from({ length: 600 }, (_, i) => `http://fine-fd-${i}.test:${sim.httpPort}/`).join('\n'));
-  const db = join(temp.dir, 'fd.db');
-  const run = await urlsweep(['run', list, '--db', db, '-c', '1000', '--resolver', sim.resolver, '--progress', 'none'], {
-    cwd: temp.dir,
+  const list = join(web.dir, 'hosts.txt');
+  writeFileSync(list, Array.from({ length: 600 }, (_, i) => `http://fine-fd-${i}.test:${web.sim.httpPort}/`).join('\n'));
+  const db = join(web.dir, 'fd.db');
+  const run = await urlsweep(['run', list, '--db', db, '-c', '1000', '--resolver', web.sim.resolver, '--progress', 'none'], {
+    cwd: web.dir,
     // prlimit runs the binary with both limits at 300 (Node can raise the soft limit only up to the hard one).
     wrap: ['prlimit', '--nofile=300:300', '--'],
   });

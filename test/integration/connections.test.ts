@@ -1,29 +1,23 @@
 // Open connections stay bounded by the workers' connection budgets, however many one-URL hosts go by:
 // idle origins beyond the budget are closed, not kept until their keep-alive runs out.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSimInternet, type SimInternet } from '../../src/sim/index.js';
 import { connectionsPerWorker } from '../../src/options/openFiles.js';
-import { sweepLines, tempDir } from '../support/simSweep.js';
+import { sweepLines } from '../support/simSweep.js';
+import { useSimulatedWeb } from '../support/simulatedWeb.js';
 
-const temp = tempDir();
-let sim: SimInternet;
-before(async () => (sim = await startSimInternet()));
-after(async () => {
-  await sim.close();
-  temp.remove();
-});
+const web = useSimulatedWeb();
 
 test('sweeping 1,500 one-URL hosts keeps open connections within the budget, not one per host', async () => {
   const hosts = 1500;
   const concurrency = 64;
   const threads = 2;
   const list = Array.from({ length: hosts }, (_, i) => `http://fine-conn-${i}.test/`);
-  const result = await sweepLines(sim, temp.dir, list, { db: `${temp.dir}/conn.db`, concurrency, threads });
+  const result = await sweepLines(web.sim, web.dir, list, { db: `${web.dir}/conn.db`, concurrency, threads });
   assert.equal(result.rows.filter((r) => r.status === 200).length, hosts);
   // Each worker holds at most its connection budget (what the concurrency needs, more where the open-file
   // limit leaves room, at most four times that).
   const bound = threads * connectionsPerWorker(concurrency, threads);
   // Before the budget, every host's connection stayed open for its keep-alive: ~1,500 at once.
-  assert.ok(sim.peakConnections() <= bound, `peak ${sim.peakConnections()} open connections, bound ${bound}`);
+  assert.ok(web.sim.peakConnections() <= bound, `peak ${web.sim.peakConnections()} open connections, bound ${bound}`);
 });

@@ -9,13 +9,13 @@ import { BOMB_BYTES, CHAIN_HOSTS } from '../../src/sim/hostileOrigin.js';
 import { Codes } from '../../src/result/errors.js';
 import { runSweep } from '../../src/sweep/sweep.js';
 import { readDb, row, simOptions, sweepLines } from '../support/simSweep.js';
-import { useHostileWeb } from '../support/hostileWeb.js';
+import { useSimulatedWeb } from '../support/simulatedWeb.js';
 
 const TIMEOUT_MS = 2_000;
 /** A row may end this much after the deadline: the timer's own lateness on a busy machine, and recording. */
 const LATE_MS = 1_000;
 
-const web = useHostileWeb();
+const web = useSimulatedWeb({ hostile: true });
 
 test('the total timeout ends every stage, through a name as through an IP', { timeout: 60_000 }, async () => {
   const p = web.hostile.port;

@@ -3,19 +3,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startSimInternet, type SimInternet } from '../../src/sim/index.js';
 import { VERSION } from '../../src/version.js';
-import { row, sweepLines, tempDir, type SweepResult } from '../support/simSweep.js';
+import { row, sweepLines, type SweepResult } from '../support/simSweep.js';
+import { useSimulatedWeb } from '../support/simulatedWeb.js';
 
-let sim: SimInternet;
-const temp = tempDir();
-before(async () => {
-  sim = await startSimInternet();
-});
-after(async () => {
-  await sim.close();
-  temp.remove();
-});
+const web = useSimulatedWeb();
 
 describe('a HEAD sweep of every behaviour', () => {
   let result: SweepResult;
@@ -55,8 +47,8 @@ describe('a HEAD sweep of every behaviour', () => {
 
   before(async () => {
     startedAt = Date.now();
-    const list = lines.map((l) => l.replace('PORT', String(sim.httpPort)));
-    result = await sweepLines(sim, temp.dir, list, { db: `${temp.dir}/every.db` });
+    const list = lines.map((l) => l.replace('PORT', String(web.sim.httpPort)));
+    result = await sweepLines(web.sim, web.dir, list, { db: `${web.dir}/every.db` });
   });
 
   test('every line but blanks and comments has exactly one row, numbered by physical line', () => {
@@ -117,7 +109,7 @@ describe('a HEAD sweep of every behaviour', () => {
       assert.equal(r.status, 200, host);
       assert.equal(r.method, 'GET', host);
     }
-    const seen = sim.requests();
+    const seen = web.sim.requests();
     assert.ok(seen['HEAD nohead']! >= 1 && seen['GET nohead']! >= 1);
   });
 
@@ -143,7 +135,7 @@ describe('a HEAD sweep of every behaviour', () => {
     assert.equal(r.status, 200);
     assert.equal(r.attempts, 2);
     assert.equal(r.throttled, 1);
-    const [first, second] = sim.arrivals('ratelimit.test');
+    const [first, second] = web.sim.arrivals('ratelimit.test');
     assert.equal(first!.status, 429);
     assert.ok(second!.at - first!.at >= 990, `the second request came ${second!.at - first!.at} ms after the 429`);
     assert.ok(r.elapsed_ms! < 900, `elapsed ${r.elapsed_ms}: waiting for the host's pause is not counted`);
@@ -188,7 +180,7 @@ describe('a HEAD sweep of every behaviour', () => {
   });
 
   test('a host that never accepts is connect_timeout', (t) => {
-    if (!sim.blackholeAvailable) return t.skip(`blackhole unavailable: ${sim.blackholeError}`);
+    if (!web.sim.blackholeAvailable) return t.skip(`blackhole unavailable: ${web.sim.blackholeError}`);
     const r = row(result, https('blackhole.test'));
     assert.equal(r.outcome, 'connect_timeout');
     assert.match(r.error_code!, /^(UND_ERR_CONNECT_TIMEOUT|URLSWEEP_CONNECT_DEADLINE)$/);
@@ -223,7 +215,7 @@ describe('a HEAD sweep of every behaviour', () => {
   });
 
   test('IP literals skip name resolution', () => {
-    const r = row(result, `http://127.0.0.1:${sim.httpPort}/ip-literal`);
+    const r = row(result, `http://127.0.0.1:${web.sim.httpPort}/ip-literal`);
     assert.equal(r.status, 200);
     assert.equal(r.remote_ip, '127.0.0.1');
   });
@@ -241,7 +233,7 @@ describe('GET sweeps read and count the body', () => {
   let result: SweepResult;
   before(async () => {
     const list = ['https://big.test/', 'https://chunked.test/', 'https://stall.test/', 'https://reset.test/', 'https://fine-get.test/'];
-    result = await sweepLines(sim, temp.dir, list, { db: `${temp.dir}/get.db`, method: 'GET', retries: 0 });
+    result = await sweepLines(web.sim, web.dir, list, { db: `${web.dir}/get.db`, method: 'GET', retries: 0 });
   });
 
   test('content_length is the bytes read, with or without a Content-Length header', () => {
@@ -266,7 +258,7 @@ describe('GET sweeps read and count the body', () => {
 
 describe('limits and trust', () => {
   test('--max-redirects ends a long chain as too_many_redirects', async () => {
-    const result = await sweepLines(sim, temp.dir, ['https://redirect-max.test/'], { db: `${temp.dir}/max.db`, maxRedirects: 1 });
+    const result = await sweepLines(web.sim, web.dir, ['https://redirect-max.test/'], { db: `${web.dir}/max.db`, maxRedirects: 1 });
     const r = row(result, 'https://redirect-max.test/');
     assert.equal(r.outcome, 'too_many_redirects');
     assert.equal(r.error_code, 'URLSWEEP_TOO_MANY_REDIRECTS');
@@ -274,28 +266,28 @@ describe('limits and trust', () => {
   });
 
   test('without the CA the certificate is not trusted; --insecure accepts it', async () => {
-    const strict = await sweepLines(sim, temp.dir, ['https://fine-ca.test/'], { db: `${temp.dir}/noca.db`, caPem: null });
+    const strict = await sweepLines(web.sim, web.dir, ['https://fine-ca.test/'], { db: `${web.dir}/noca.db`, caPem: null });
     assert.equal(row(strict, 'https://fine-ca.test/').outcome, 'tls_error');
     assert.equal(row(strict, 'https://fine-ca.test/').error_code, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');
-    const loose = await sweepLines(sim, temp.dir, ['https://fine-ca.test/'], { db: `${temp.dir}/insecure.db`, caPem: null, insecure: true });
+    const loose = await sweepLines(web.sim, web.dir, ['https://fine-ca.test/'], { db: `${web.dir}/insecure.db`, caPem: null, insecure: true });
     assert.equal(row(loose, 'https://fine-ca.test/').status, 200);
   });
 
   test('--per-host holds: never more requests in flight to one host than allowed', async () => {
     const list = Array.from({ length: 12 }, (_, i) => `http://slow-perhost.test/${i}?delay=200`);
-    const result = await sweepLines(sim, temp.dir, list, { db: `${temp.dir}/perhost.db`, perHost: 2, concurrency: 64 });
+    const result = await sweepLines(web.sim, web.dir, list, { db: `${web.dir}/perhost.db`, perHost: 2, concurrency: 64 });
     assert.ok(result.rows.every((r) => r.status === 200));
-    assert.equal(sim.peakConcurrency()['slow-perhost.test'], 2);
+    assert.equal(web.sim.peakConcurrency()['slow-perhost.test'], 2);
   });
 
   test('--spread-hosts sends one host to every thread, the per-host limit split between them', async () => {
     const list = Array.from({ length: 24 }, (_, i) => `http://slow-spread.test/${i}?delay=200`);
-    const result = await sweepLines(sim, temp.dir, list, { db: `${temp.dir}/spread.db`, perHost: 4, threads: 2, concurrency: 64, spreadHosts: true });
+    const result = await sweepLines(web.sim, web.dir, list, { db: `${web.dir}/spread.db`, perHost: 4, threads: 2, concurrency: 64, spreadHosts: true });
     assert.ok(result.rows.every((r) => r.status === 200));
     // Two per worker: both threads busy with the one host, never more than 4 together.
-    assert.equal(sim.peakConcurrency()['slow-spread.test'], 4);
+    assert.equal(web.sim.peakConcurrency()['slow-spread.test'], 4);
     await assert.rejects(
-      sweepLines(sim, temp.dir, list, { db: `${temp.dir}/spread1.db`, perHost: 1, threads: 2, spreadHosts: true }),
+      sweepLines(web.sim, web.dir, list, { db: `${web.dir}/spread1.db`, perHost: 1, threads: 2, spreadHosts: true }),
       /--spread-hosts splits --per-host between the 2 threads/,
     );
   });
@@ -303,7 +295,7 @@ describe('limits and trust', () => {
   test('the total timeout starts when a request starts, not while it waits in the queue', async () => {
     // One request at a time: the last URL waits ~2 s in the queue, longer than the 1.2 s timeout.
     const list = Array.from({ length: 5 }, (_, i) => `http://slow-queue-${i}.test/?delay=400`);
-    const result = await sweepLines(sim, temp.dir, list, { db: `${temp.dir}/queue.db`, threads: 1, concurrency: 1, timeoutMs: 1_200 });
+    const result = await sweepLines(web.sim, web.dir, list, { db: `${web.dir}/queue.db`, threads: 1, concurrency: 1, timeoutMs: 1_200 });
     assert.deepEqual(result.rows.map((r) => r.status), [200, 200, 200, 200, 200]);
     const lastChecked = Math.max(...result.rows.map((r) => r.checked_at));
     const firstChecked = Math.min(...result.rows.map((r) => r.checked_at));
@@ -311,11 +303,11 @@ describe('limits and trust', () => {
   });
 
   test('names are resolved once per sweep and concurrent lookups are coalesced', async () => {
-    const before = sim.dnsQueries();
+    const before = web.sim.dnsQueries();
     const list = Array.from({ length: 40 }, (_, i) => `http://fine-dnscache.test/${i}`);
-    const result = await sweepLines(sim, temp.dir, list, { db: `${temp.dir}/dns.db`, perHost: 40 });
+    const result = await sweepLines(web.sim, web.dir, list, { db: `${web.dir}/dns.db`, perHost: 40 });
     assert.ok(result.rows.every((r) => r.status === 200));
-    assert.equal(sim.dnsQueries() - before, 1);
+    assert.equal(web.sim.dnsQueries() - before, 1);
   });
 
   test('requests identify urlsweep and carry the user\'s headers', async () => {
@@ -327,10 +319,10 @@ describe('limits and trust', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const port = (server.address() as AddressInfo).port;
-      await sweepLines(sim, temp.dir, [`http://127.0.0.1:${port}/a`], { db: `${temp.dir}/h1.db` });
+      await sweepLines(web.sim, web.dir, [`http://127.0.0.1:${port}/a`], { db: `${web.dir}/h1.db` });
       assert.match(seen[0]!['user-agent']!, new RegExp(`^urlsweep/${VERSION.replace(/\./g, '\\.')} `));
-      await sweepLines(sim, temp.dir, [`http://127.0.0.1:${port}/b`], {
-        db: `${temp.dir}/h2.db`,
+      await sweepLines(web.sim, web.dir, [`http://127.0.0.1:${port}/b`], {
+        db: `${web.dir}/h2.db`,
         userAgent: 'probe/1.0',
         headers: { 'x-team': 'search', accept: 'text/html' },
       });
