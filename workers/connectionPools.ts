@@ -11,7 +11,7 @@ import type { EngineConfig } from '../src/messages.js';
 import { idleOriginBudget } from '../src/options/openFiles.js';
 import type { HostResolver } from './resolver.js';
 import { refusingLookup } from './addressPolicy.js';
-import { ProxyRoute } from './proxyRoute.js';
+import { portOf, ProxyRoute } from './proxyRoute.js';
 import { tunnelConnector } from './proxyTunnel.js';
 import { acceptInterimContinue } from './interimContinue.js';
 
@@ -150,7 +150,7 @@ function connector(config: EngineConfig, resolver: HostResolver, proxy: ProxyRou
     const tunnels = new Map<URL, buildConnector.connector>();
     const tunnelOptions = { toProxy, toTarget: direct, userAgent: config.userAgent, timeoutMs: config.connectTimeoutMs };
     connect = (options, callback) => {
-      const via = proxy.proxyFor(options.protocol, options.hostname, Number(options.port || (options.protocol === 'https:' ? 443 : 80)));
+      const via = proxy.proxyFor(options.protocol, options.hostname, portOf(options));
       if (!via) return direct(options, callback);
       let tunnel = tunnels.get(via);
       if (!tunnel) tunnels.set(via, (tunnel = tunnelConnector(via, tunnelOptions)));
@@ -165,7 +165,7 @@ function connector(config: EngineConfig, resolver: HostResolver, proxy: ProxyRou
     });
   if (Object.keys(config.portMap).length === 0) return withPorts;
   return (options, callback) => {
-    const port = Number(options.port || (options.protocol === 'https:' ? 443 : 80));
+    const port = portOf(options);
     withPorts({ ...options, port: String(config.portMap[port] ?? port) }, callback);
   };
 }

@@ -13,6 +13,11 @@ interface Bypass {
   port: number | null;
 }
 
+/** The port a URL or a connection goes to: its own, else its scheme's. */
+export function portOf(target: { protocol: string; port?: string | number | null }): number {
+  return Number(target.port || (target.protocol === 'https:' ? 443 : 80));
+}
+
 export class ProxyRoute {
   private readonly http: URL | null;
   private readonly https: URL | null;
@@ -33,7 +38,7 @@ export class ProxyRoute {
 
   /** Whether a URL's requests go through a proxy. */
   proxies(url: URL): boolean {
-    return !this.none && this.proxyFor(url.protocol, url.hostname, Number(url.port || (url.protocol === 'https:' ? 443 : 80))) !== null;
+    return !this.none && this.proxyFor(url.protocol, url.hostname, portOf(url)) !== null;
   }
 
   /** The proxy for a target (`hostname` as URLs write it: IPv6 in brackets), or null to connect directly. */

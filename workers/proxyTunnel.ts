@@ -6,6 +6,7 @@ import { isIP, isIPv6, type Socket } from 'node:net';
 import { errors, type buildConnector } from 'undici';
 import { CodedError, Codes } from '../src/result/errors.js';
 import { redactProxy } from '../src/options/proxySettings.js';
+import { portOf } from './proxyRoute.js';
 
 /** A proxy's answer to CONNECT is a status line and headers; more than this is not an answer. */
 const MAX_ANSWER_BYTES = 16 * 1024;
@@ -22,7 +23,7 @@ export interface TunnelOptions {
 
 /** A connector for undici that reaches every target through `proxy`. */
 export function tunnelConnector(proxy: URL, options: TunnelOptions): buildConnector.connector {
-  const port = proxy.port || (proxy.protocol === 'https:' ? '443' : '80');
+  const port = String(portOf(proxy));
   // Checked decodable when the settings were read (src/options/proxySettings.ts).
   const auth = proxy.username ? `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}` : null;
   const name = redactProxy(proxy.href);
@@ -31,8 +32,7 @@ export function tunnelConnector(proxy: URL, options: TunnelOptions): buildConnec
   return (target, callback) => {
     // One --connect-timeout for all of it: to the proxy, its answer to CONNECT, TLS with the target.
     const deadline = Date.now() + options.timeoutMs;
-    const targetPort = target.port || (target.protocol === 'https:' ? '443' : '80');
-    const authority = `${isIPv6(target.hostname) ? `[${target.hostname}]` : target.hostname}:${targetPort}`;
+    const authority = `${isIPv6(target.hostname) ? `[${target.hostname}]` : target.hostname}:${portOf(target)}`;
     options.toProxy(to as buildConnector.Options, (err, socket) => {
       if (err) return callback(new CodedError(Codes.proxyUnreachable, `proxy ${name} not reached: ${err.message}`), null);
       const head =
