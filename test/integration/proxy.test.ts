@@ -170,18 +170,52 @@ test('hosts in --noproxy are reached directly, the others through the proxy', as
   assert.deepEqual(proxy.connects.slice(before), [`fine-via.test:${sim.httpPort}`]);
 });
 
+// A proxy scripted to relay a mail server's banner, either in the same read as its 200 (the target spoke
+// before the tunnel was handed over) or only once the request has gone through: where the bytes land is
+// what each case pins, so neither depends on how the kernel splits a real relay's writes.
+async function bannerProxy(t: { after(fn: () => Promise<void>): void }, when: 'with-answer' | 'after-request'): Promise<{ url: string; connects: number }> {
+  const banner = '220 mail.test ESMTP ready\r\n';
+  const state = { url: '', connects: 0 };
+  const server = createServer((socket) => {
+    socket.on('error', () => {});
+    let head = '';
+    let tunnelled = false;
+    socket.on('data', (chunk) => {
+      if (tunnelled) return void socket.end(banner);
+      head += chunk.toString('latin1');
+      if (!head.includes('\r\n\r\n')) return;
+      state.connects++;
+      tunnelled = true;
+      socket.write(`HTTP/1.1 200 Connection Established\r\n\r\n${when === 'with-answer' ? banner : ''}`);
+      if (when === 'with-answer') socket.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  state.url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  return state;
+}
+
 test('a plain HTTP target that speaks before it is asked is a protocol error, not a loop of new tunnels', async (t) => {
-  const banner = createServer((socket) => socket.end('220 mail.test ESMTP ready\r\n'));
-  await new Promise<void>((resolve) => banner.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => banner.close(() => resolve())));
-  const port = (banner.address() as { port: number }).port;
-  const before = proxy.connects.length;
-  const url = `http://127.0.0.1:${port}/`;
-  const result = await sweepLines(sim, temp.dir, [url], { db: `${temp.dir}/banner.db`, proxy: proxy.url, retries: 0 });
+  const relay = await bannerProxy(t, 'with-answer');
+  const url = 'http://127.0.0.1:25/';
+  const result = await sweepLines(sim, temp.dir, [url], { db: `${temp.dir}/banner.db`, proxy: relay.url, retries: 0 });
   const r = row(result, url);
   assert.equal(r.outcome, 'protocol_error', `${r.error_code} ${r.error_message}`);
-  assert.match(r.error_message!, /bytes through the proxy before any request: not an HTTP server/);
-  assert.equal(proxy.connects.length - before, 1, 'one tunnel, not one after another');
+  assert.equal(r.error_code, 'HPE_INVALID_CONSTANT');
+  assert.match(r.error_message!, /^127\.0\.0\.1:25 sent 27 bytes through the proxy before any request: not an HTTP server$/);
+  assert.equal(relay.connects, 1, 'one tunnel, not one after another');
+});
+
+test('a target that answers the request with a banner through the tunnel is a protocol error of that request', async (t) => {
+  const relay = await bannerProxy(t, 'after-request');
+  const url = 'http://127.0.0.1:25/';
+  const result = await sweepLines(sim, temp.dir, [url], { db: `${temp.dir}/banner-late.db`, proxy: relay.url, retries: 0 });
+  const r = row(result, url);
+  assert.equal(r.outcome, 'protocol_error', `${r.error_code} ${r.error_message}`);
+  assert.equal(r.error_code, 'HPE_INVALID_RESPONSE');
+  assert.match(r.error_message!, /does not match the HTTP\/1\.1 protocol/);
+  assert.equal(relay.connects, 1, 'one tunnel, not one after another');
 });
 
 test('an IPv6 target goes through the tunnel in brackets', async (t) => {
