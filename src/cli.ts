@@ -1,18 +1,17 @@
 #!/usr/bin/env node
 // The command line: parses argv into the library's options and calls the library. Nothing else.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import yargs from 'yargs';
+import { readFileSync } from 'node:fs';
+import yargs, { type ArgumentsCamelCase, type Argv } from 'yargs';
+
 import { hideBin } from 'yargs/helpers';
 import { parseDuration } from './options/duration.js';
 import { parseRate } from './options/rate.js';
-import { GRACE_MS, runSweep } from './sweep/sweep.js';
+import { GRACE_MS, runSweep, type SweepListener } from './sweep/sweep.js';
 import { UrlsweepError, UsageError } from './result/errors.js';
 import { Interrupt } from './sweep/interrupt.js';
 import { defaultOptions, type SweepOptions } from './options/sweepOptions.js';
 import { NO_PROXY_AT_ALL } from './options/proxySettings.js';
-import { pointAtSim } from './sim/pointAtSim.js';
+import { SIM_TIMEOUTS, sweepSim } from './sim/sweepSim.js';
 import { checkResolver, parseHeader, readCa, redoList, resolveTimeouts } from './options/optionChecks.js';
 import { createReporter, type ProgressMode } from './progress/reporters.js';
 import { summaryText } from './progress/summaryText.js';
@@ -22,11 +21,12 @@ import type { Format } from './query/formats.js';
 import { readReport } from './report/reportData.js';
 import { reportText } from './report/reportText.js';
 import { writeReportHtml } from './report/reportHtml.js';
-import { writeDemoList } from './demo/demoList.js';
-import { count } from './progress/format.js';
+import { DEMO_QUERIES, runDemo } from './demo/demo.js';
 import type { SweepSummary } from './sweep/summary.js';
 
 const defaults = defaultOptions();
+/** The parsed arguments of a command, typed from its builder (yargs infers them from the options). */
+type ArgsOf<B> = B extends (y: Argv) => Argv<infer T> ? ArgumentsCamelCase<T> : never;
 /** yargs drops a lone `-` from positionals, so stdin travels through parsing as this token. */
 const STDIN_TOKEN = '<stdin>';
 
@@ -35,8 +35,13 @@ function seconds(ms: number): string {
 }
 
 /** A scalar option given twice takes its last value, as in most tools (yargs would make an array). */
-function last<T, R = T>(convert: (value: T) => R = (v) => v as unknown as R) {
-  return (value: T | T[]): R => convert(Array.isArray(value) ? value[value.length - 1]! : value);
+function last<T>(): (value: T | T[]) => T;
+function last<T, R>(convert: (value: T) => R): (value: T | T[]) => R;
+function last<T, R>(convert?: (value: T) => R) {
+  return (value: T | T[]): T | R => {
+    const v = Array.isArray(value) ? value[value.length - 1]! : value;
+    return convert ? convert(v) : v;
+  };
 }
 
 function positive(name: string) {
@@ -53,59 +58,50 @@ function atLeastZero(name: string) {
   });
 }
 
-/** Timeouts not given on the command line: the simulated internet's dead hosts need not take 30 s each. */
-const SIM_TIMEOUTS = { timeoutMs: 6_000, connectTimeoutMs: 2_000, headersTimeoutMs: 2_000, bodyTimeoutMs: 2_000 };
-
-function timeouts(argv: Record<string, unknown>): ReturnType<typeof resolveTimeouts> {
-  const given = {
-    timeoutMs: argv.timeout as number | undefined,
-    connectTimeoutMs: argv['connect-timeout'] as number | undefined,
-    headersTimeoutMs: argv['headers-timeout'] as number | undefined,
-    bodyTimeoutMs: argv['body-timeout'] as number | undefined,
-  };
+function timeouts(argv: ArgsOf<typeof runArgs>): ReturnType<typeof resolveTimeouts> {
+  const given = { timeoutMs: argv.timeout, connectTimeoutMs: argv.connectTimeout, headersTimeoutMs: argv.headersTimeout, bodyTimeoutMs: argv.bodyTimeout };
   return resolveTimeouts(given, argv.sim ? SIM_TIMEOUTS : defaults);
 }
 
-async function run(argv: Record<string, unknown>): Promise<number> {
+async function run(argv: ArgsOf<typeof runArgs>): Promise<number> {
   const options: SweepOptions = {
     ...defaults,
-    inputs: (argv.input as string[]).map((i) => (i === STDIN_TOKEN ? '-' : i)),
-    db: argv.db as string,
-    fresh: argv.fresh as boolean,
-    threads: argv.threads as number,
-    concurrency: argv.concurrency as number,
-    perHost: argv['per-host'] as number,
-    spreadHosts: argv['spread-hosts'] as boolean,
-    hostRate: (argv['host-rate'] as number | undefined) ?? null,
-    rate: (argv.rate as number | undefined) ?? null,
-    hostErrors: argv['host-errors'] as number,
-    redo: (argv.redo as string[] | undefined) ?? [],
-    method: argv.method as 'HEAD' | 'GET',
+    inputs: argv.input.map((i) => (i === STDIN_TOKEN ? '-' : i)),
+    db: argv.db,
+    fresh: argv.fresh,
+    threads: argv.threads,
+    concurrency: argv.concurrency,
+    perHost: argv.perHost,
+    spreadHosts: argv.spreadHosts,
+    hostRate: argv.hostRate ?? null,
+    rate: argv.rate ?? null,
+    hostErrors: argv.hostErrors,
+    redo: argv.redo ?? [],
+    method: argv.method,
     ...timeouts(argv),
-    retries: argv.retries as number,
-    maxRedirects: argv['max-redirects'] as number,
-    insecure: argv.insecure as boolean,
-    blockPrivate: argv['block-private'] as boolean,
-    proxy: (argv.proxy as string | undefined) ?? null,
-    noProxy: (argv.noproxy as string | undefined) ?? null,
-    caPem: argv.ca ? readCa(argv.ca as string) : null,
-    headers: Object.fromEntries((argv.header as string[]).map(parseHeader)),
-    userAgent: argv['user-agent'] as string,
-    resolvers: argv.resolver as string[],
+    retries: argv.retries,
+    maxRedirects: argv.maxRedirects,
+    insecure: argv.insecure,
+    blockPrivate: argv.blockPrivate,
+    proxy: argv.proxy ?? null,
+    noProxy: argv.noproxy ?? null,
+    caPem: argv.ca ? readCa(argv.ca) : null,
+    headers: Object.fromEntries(argv.header.map(parseHeader)),
+    userAgent: argv.userAgent,
+    resolvers: argv.resolver,
   };
   if (options.inputs.filter((i) => i === '-').length > 1) throw new UsageError('stdin (-) can be read only once');
-  const { code } = await sweepInTerminal(options, argv.progress as ProgressMode, { sim: argv.sim as boolean, resumable: true });
-  return code;
+  const sweep = argv.sim ? sweepSim : runSweep;
+  return sweepInTerminal(argv.progress, true, (listener, interrupt) => sweep(options, listener, interrupt));
 }
 
 /** A sweep with progress on stderr, signal handling and the summary: what `run` and `demo` share. */
 async function sweepInTerminal(
-  options: SweepOptions,
   progress: ProgressMode,
-  how: { sim: boolean; resumable: boolean },
-): Promise<{ code: number; summary: SweepSummary }> {
+  resumable: boolean,
+  sweep: (listener: SweepListener, interrupt: Interrupt) => Promise<SweepSummary>,
+): Promise<number> {
   const reporter = createReporter(progress);
-  const sim = how.sim ? await startSim(options) : null;
   const interrupt = new Interrupt();
   const onSignal = (signal: NodeJS.Signals): void => {
     process.stderr.write(
@@ -120,19 +116,18 @@ async function sweepInTerminal(
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const summary = await runSweep(options, reporter, interrupt);
+    const summary = await sweep(reporter, interrupt);
     reporter.stop(summary);
     if (progress !== 'json') process.stdout.write(summaryText(summary));
-    if (!summary.interrupted) return { code: 0, summary };
-    if (how.resumable) process.stderr.write(`To resume: ${resumeCommand()}\n`);
-    return { code: summary.interrupted === 'SIGTERM' ? 143 : 130, summary };
+    if (!summary.interrupted) return 0;
+    if (resumable) process.stderr.write(`To resume: ${resumeCommand()}\n`);
+    return summary.interrupted === 'SIGTERM' ? 143 : 130;
   } catch (err) {
     reporter.stop(null);
     throw err;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await sim?.close();
   }
 }
 
@@ -142,7 +137,7 @@ function resumeCommand(): string {
   return ['urlsweep', ...args].map((a) => (/^[\w./:=@%+,-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
-async function query(argv: Record<string, unknown>): Promise<void> {
+async function query(argv: ArgsOf<typeof queryArgs>): Promise<void> {
   const sql = await querySql(argv);
   // `| head` closes the pipe early: that is the reader's choice, not an error.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -150,15 +145,15 @@ async function query(argv: Record<string, unknown>): Promise<void> {
     throw err;
   });
   const width = process.stdout.isTTY ? process.stdout.columns : 160;
-  await runQuery({ db: argv.db as string, sql, format: argv.format as Format, width });
+  await runQuery({ db: argv.db, sql, format: argv.format, width });
 }
 
-async function querySql(argv: Record<string, unknown>): Promise<string> {
+async function querySql(argv: ArgsOf<typeof queryArgs>): Promise<string> {
   if (argv.sql && argv.file) throw new UsageError('give the SQL as an argument or with --file, not both');
-  if (argv.sql) return argv.sql as string;
+  if (argv.sql) return argv.sql;
   if (argv.file) {
     try {
-      return readFileSync(argv.file as string, 'utf8');
+      return readFileSync(argv.file, 'utf8');
     } catch (err) {
       throw new UsageError(`cannot read --file ${argv.file}: ${(err as NodeJS.ErrnoException).code ?? err}`);
     }
@@ -170,58 +165,115 @@ async function querySql(argv: Record<string, unknown>): Promise<string> {
   return text;
 }
 
-function report(argv: Record<string, unknown>): void {
-  const data = readReport(argv.db as string);
+function report(argv: ArgsOf<typeof reportArgs>): void {
+  const data = readReport(argv.db);
   process.stdout.write(reportText(data));
-  const file = argv.html as string | undefined;
+  const file = argv.html;
   if (!file) return;
   writeReportHtml(data, file);
   process.stdout.write(`Charts: ${file} (one self-contained page; it opens offline)\n`);
 }
 
-/** Dead hosts give up sooner than with --sim, so the demo's tail of timeouts stays short. */
-const DEMO_TIMEOUTS = { timeoutMs: 4_000, connectTimeoutMs: 1_000, headersTimeoutMs: 2_500, bodyTimeoutMs: 2_500 };
-
-/** The questions the demo answers from its database once the sweep is done. */
-const DEMO_QUERIES = [
-  ['Outcomes and status classes', 'SELECT * FROM summary'],
-  ['Why URLs failed', 'SELECT outcome, error_code, count(*) AS urls FROM errors GROUP BY 1, 2 ORDER BY urls DESC'],
-  ['The hosts with most failures', 'SELECT host, urls, failures, round(median_ms) AS median_ms FROM hosts ORDER BY failures DESC, urls DESC LIMIT 5'],
-];
-
-async function demo(argv: Record<string, unknown>): Promise<number> {
-  const urls = argv.urls as number;
-  const hosts = Math.min(argv.hosts as number, urls);
-  const db = argv.db as string;
-  const dir = mkdtempSync(join(tmpdir(), 'urlsweep-demo-'));
-  try {
-    const list = join(dir, 'demo-urls.txt');
-    process.stderr.write(`Generating ${count(urls)} URLs over ${count(hosts)} simulated hosts (healthy, slow, dead, unresolvable, redirecting, failing)...\n`);
-    await writeDemoList(list, urls, hosts);
-    const options: SweepOptions = { ...defaults, inputs: [list], db, fresh: true, concurrency: argv.concurrency as number, ...DEMO_TIMEOUTS };
-    const { code } = await sweepInTerminal(options, argv.progress as ProgressMode, { sim: true, resumable: false });
-    if (code !== 0) return code;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+async function demo(argv: ArgsOf<typeof demoArgs>): Promise<number> {
+  const { db } = argv;
+  const code = await sweepInTerminal(argv.progress, false, (listener, interrupt) =>
+    runDemo({ db, urls: argv.urls, hosts: argv.hosts, concurrency: argv.concurrency }, listener, interrupt),
+  );
+  if (code !== 0) return code;
   const width = process.stdout.isTTY ? process.stdout.columns : 120;
   process.stdout.write(`\nThree questions answered from ${db} (any SQLite client works too):\n`);
   for (const [title, sql] of DEMO_QUERIES) {
     process.stdout.write(`\n# ${title}\n$ urlsweep query ${db} "${sql}"\n`);
-    await runQuery({ db, sql: sql!, format: 'table', width });
+    await runQuery({ db, sql, format: 'table', width });
   }
   process.stdout.write(`\nCharts: urlsweep report ${db} --html demo.html\n`);
   return 0;
 }
 
-/** `--sim`: sweep the simulated internet on loopback instead of the real one (offline showcase). */
-async function startSim(options: SweepOptions): Promise<{ close(): Promise<void> }> {
-  const { startSimThread } = await import('./sim/simThread.js');
-  const sim = await startSimThread();
-  Object.assign(options, pointAtSim(options, sim));
-  process.stderr.write(`Simulated internet on loopback: DNS ${sim.resolver}, HTTP :${sim.httpPort}, HTTPS :${sim.httpsPort}\n`);
-  return sim;
-}
+const runArgs = (y: Argv) =>
+  y
+    .positional('input', { type: 'string', array: true, demandOption: true, describe: 'Files with one URL or host name per line' })
+    .option('db', { type: 'string', default: defaults.db, coerce: last<string>(), describe: 'Database file for the results' })
+    .option('fresh', { type: 'boolean', default: false, describe: "Discard the database's earlier sweep and start over" })
+    .option('method', { choices: ['HEAD', 'GET'] as const, default: defaults.method, coerce: last((m: string) => m.toUpperCase() as SweepOptions['method']), describe: 'HEAD falls back to GET on 405 and 501; GET reads (and counts) the body' })
+    .option('concurrency', { alias: 'c', type: 'number', default: defaults.concurrency, coerce: positive('concurrency'), describe: 'Requests in flight, across all threads' })
+    .option('threads', { type: 'number', default: defaults.threads, coerce: positive('threads'), describe: 'Worker threads (default: one per core)' })
+    .option('per-host', { type: 'number', default: defaults.perHost, coerce: positive('per-host'), describe: 'Requests in flight per host' })
+    .option('spread-hosts', { type: 'boolean', default: false, describe: "Every thread takes every host's URLs, --per-host split between them: faster for lists of a few big hosts, more connections for many small ones" })
+    .option('host-rate', { type: 'string', coerce: last(parseRate), describe: 'Requests per second per host, e.g. 5/s or 30/m (default: none, but a host that answers 429 or 503 is slowed down)' })
+    .option('rate', { type: 'string', coerce: last(parseRate), describe: 'Requests per second of the whole sweep, e.g. 200/s (default: none)' })
+    .option('host-errors', { type: 'number', default: defaults.hostErrors, coerce: atLeastZero('host-errors'), describe: "Failures in a row with no answer (connection failures, timeouts) after which a host is down and its other URLs are recorded untried (URLSWEEP_HOST_DOWN); 0: never. Up to --per-host costs one round of connect timeouts" })
+    .option('redo', { type: 'string', array: true, coerce: redoList, describe: 'Sweep again the rows of a finished sweep with these outcomes, error codes or statuses, e.g. timeout,URLSWEEP_HOST_DOWN,503 (earlier rows kept in results_history)' })
+    .option('timeout', { type: 'string', defaultDescription: seconds(defaults.timeoutMs), coerce: last(parseDuration), describe: 'Total time per URL, redirects and retries included' })
+    .option('connect-timeout', { type: 'string', defaultDescription: seconds(defaults.connectTimeoutMs), coerce: last(parseDuration), describe: 'Time to connect (TCP and TLS)' })
+    .option('headers-timeout', { type: 'string', defaultDescription: seconds(defaults.headersTimeoutMs), coerce: last(parseDuration), describe: 'Time from request sent to response headers' })
+    .option('body-timeout', { type: 'string', defaultDescription: seconds(defaults.bodyTimeoutMs), coerce: last(parseDuration), describe: 'Longest pause while reading the body' })
+    .option('retries', { type: 'number', default: defaults.retries, coerce: atLeastZero('retries'), describe: 'Retries of transient failures (timeouts, resets, 429, 502, 503, 504)' })
+    .option('max-redirects', { type: 'number', default: defaults.maxRedirects, coerce: atLeastZero('max-redirects'), describe: 'Redirects followed before giving up' })
+    .option('insecure', { type: 'boolean', default: false, describe: 'Accept any TLS certificate' })
+    .option('block-private', {
+      type: 'boolean',
+      default: false,
+      describe: 'Refuse addresses that are not public: loopback, private, link-local (cloud metadata), CGNAT, unique-local, multicast, unspecified; checked on the address connected to, after resolution and on every redirect (outcome blocked). For lists from untrusted sources',
+    })
+    .option('proxy', {
+      type: 'string',
+      coerce: last<string>(),
+      describe: `Send every request through this HTTP proxy's CONNECT tunnel: http://[user:password@]host:port or https://…; "${NO_PROXY_AT_ALL}" ignores the environment's (default: https_proxy, http_proxy, all_proxy)`,
+    })
+    .option('noproxy', { type: 'string', coerce: last<string>(), describe: 'Hosts reached without the proxy, comma-separated: names (and their subdomains), .suffixes, IPs, CIDR ranges, * for all (default: no_proxy)' })
+    .option('ca', { type: 'string', coerce: last<string>(), describe: 'PEM file of extra CA certificates to trust' })
+    .option('header', { alias: 'H', type: 'string', array: true, default: [] as string[], describe: 'Extra request header "Name: value" (repeatable)' })
+    .option('user-agent', { type: 'string', default: defaults.userAgent, coerce: last<string>(), describe: 'User-Agent header' })
+    .option('resolver', { type: 'string', array: true, default: [] as string[], coerce: (list: string[]) => list.map(checkResolver), describe: 'DNS server IP[:PORT] (repeatable; default: the system’s servers)' })
+    .option('progress', { choices: ['auto', 'bar', 'log', 'json', 'none'] as const, default: 'auto' as const, coerce: last<ProgressMode>(), describe: 'Progress on stderr: a bar on a terminal, a line every 10 s otherwise, or NDJSON' })
+    .option('sim', { type: 'boolean', default: false, describe: 'Sweep the built-in simulated internet on loopback (offline showcase; timeouts default to 6s total, 2s each stage)' })
+    .example('$0 run urls.txt', 'HEAD every URL in urls.txt into urlsweep.db')
+    .example('$0 run part1.txt part2.txt.gz --db crawl.db -c 2000', 'Two inputs, 2000 requests in flight')
+    .example('zcat dump.gz | $0 run - --method GET --timeout 20s', 'Read stdin, GET bodies')
+    .example('$0 run urls.txt --db crawl.db', 'Run again after a stop: resumes where it left off')
+    .example('$0 run urls.txt --host-rate 2/s --rate 500/s', 'Politely: at most 2 requests a second to any host, 500 in all')
+    .example('$0 run urls.txt --proxy http://proxy.corp:3128 --noproxy .corp.example', 'Through a proxy, but not for the intranet')
+    .example('$0 run urls.txt --db crawl.db --redo timeout,URLSWEEP_HOST_DOWN', 'A second pass over what timed out or was not tried')
+    .epilogue(
+      'Durations: 500ms, 10s, 2m; a bare number means seconds. A plain file resumes at the byte offset of its\n' +
+        'checkpoint; gzip input and stdin are re-read and skipped up to it.\n' +
+        'Ctrl-C (or SIGTERM) stops reading, lets requests in flight finish for up to 5s and saves; a second\n' +
+        'one stops at once. Either way, running the same command again resumes.\n' +
+        'No host sets the pace: URLs of a host that cannot take more now (its --per-host, its rate, a pause it\n' +
+        'asked for) are parked in the database and reading goes on; a host that answers 429 or 503 is slowed\n' +
+        'down and Retry-After pauses it; a host that fails --host-errors times in a row with no answer (cannot connect, or never answers) is down.\n' +
+        'Exit codes: 0 done, 1 failed (database, input), 2 bad usage, 130 interrupted (SIGINT), 143 (SIGTERM).',
+    );
+
+const queryArgs = (y: Argv) =>
+  y
+    .positional('db', { type: 'string', demandOption: true, describe: 'The database of a sweep' })
+    .positional('sql', { type: 'string', describe: 'One SQL statement' })
+    .option('file', { alias: 'f', type: 'string', coerce: last<string>(), describe: 'Read the SQL from this file' })
+    .option('format', { choices: ['table', 'csv', 'json', 'ndjson'] as const, default: 'table' as const, coerce: last<Format>(), describe: 'table: aligned to the terminal; csv: RFC 4180; json: an array; ndjson: one object per line, streamed' })
+    .example(`$0 query urlsweep.db "SELECT * FROM summary"`, 'Outcomes and status classes')
+    .example(`$0 query urlsweep.db "SELECT * FROM errors" --format csv > errors.csv`, 'Every failure, as CSV')
+    .example(`$0 query big.db "SELECT * FROM results" --format ndjson | gzip > all.ndjson.gz`, 'Export everything, in constant memory')
+    .epilogue('Views: summary, errors, hosts, redirects, slowest. Tables: results, redirect_hops, runs.');
+
+const reportArgs = (y: Argv) =>
+  y
+    .positional('db', { type: 'string', demandOption: true, describe: 'The database of a sweep' })
+    .option('html', { type: 'string', coerce: last<string>(), describe: 'Also write a self-contained HTML page with charts to this file' })
+    .example('$0 report urlsweep.db', 'The report in the terminal')
+    .example('$0 report crawl.db --html crawl.html', 'And a page with charts, to open in any browser')
+    .epilogue('Figures are aggregated by SQLite, so the report takes seconds even on 100M rows.');
+
+const demoArgs = (y: Argv) =>
+  y
+    .option('db', { type: 'string', default: 'demo.db', coerce: last<string>(), describe: 'Database for the results (replaced if it exists)' })
+    .option('urls', { type: 'number', default: 60_000, coerce: positive('urls'), describe: 'URLs to generate' })
+    .option('hosts', { type: 'number', default: 12_000, coerce: positive('hosts'), describe: 'Distinct host names among them' })
+    .option('concurrency', { alias: 'c', type: 'number', default: defaults.concurrency, coerce: positive('concurrency'), describe: 'Requests in flight, as for run' })
+    .option('progress', { choices: ['auto', 'bar', 'log', 'json', 'none'] as const, default: 'auto' as const, coerce: last<ProgressMode>(), describe: 'Progress on stderr, as for run' })
+    .example('$0 demo', 'About a minute; leaves demo.db to explore')
+    .example('$0 demo --urls 1000000 --hosts 200000', 'A bigger simulated web (about 15 minutes)');
 
 const cli = yargs(hideBin(process.argv).map((a) => (a === '-' ? STDIN_TOKEN : a)))
   .scriptName('urlsweep')
@@ -229,110 +281,33 @@ const cli = yargs(hideBin(process.argv).map((a) => (a === '-' ? STDIN_TOKEN : a)
   .command(
     'run <input..>',
     'Sweep URL lists (files, - for stdin, .gz read transparently) into an SQLite database',
-    (y) =>
-      y
-        .positional('input', { type: 'string', array: true, demandOption: true, describe: 'Files with one URL or host name per line' })
-        .option('db', { type: 'string', default: defaults.db, coerce: last(), describe: 'Database file for the results' })
-        .option('fresh', { type: 'boolean', default: false, describe: "Discard the database's earlier sweep and start over" })
-        .option('method', { choices: ['HEAD', 'GET'] as const, default: defaults.method, coerce: last((m: string) => m.toUpperCase()), describe: 'HEAD falls back to GET on 405 and 501; GET reads (and counts) the body' })
-        .option('concurrency', { alias: 'c', type: 'number', default: defaults.concurrency, coerce: positive('concurrency'), describe: 'Requests in flight, across all threads' })
-        .option('threads', { type: 'number', default: defaults.threads, coerce: positive('threads'), describe: 'Worker threads (default: one per core)' })
-        .option('per-host', { type: 'number', default: defaults.perHost, coerce: positive('per-host'), describe: 'Requests in flight per host' })
-        .option('spread-hosts', { type: 'boolean', default: false, describe: "Every thread takes every host's URLs, --per-host split between them: faster for lists of a few big hosts, more connections for many small ones" })
-        .option('host-rate', { type: 'string', coerce: last(parseRate), describe: 'Requests per second per host, e.g. 5/s or 30/m (default: none, but a host that answers 429 or 503 is slowed down)' })
-        .option('rate', { type: 'string', coerce: last(parseRate), describe: 'Requests per second of the whole sweep, e.g. 200/s (default: none)' })
-        .option('host-errors', { type: 'number', default: defaults.hostErrors, coerce: atLeastZero('host-errors'), describe: "Failures in a row with no answer (connection failures, timeouts) after which a host is down and its other URLs are recorded untried (URLSWEEP_HOST_DOWN); 0: never. Up to --per-host costs one round of connect timeouts" })
-        .option('redo', { type: 'string', array: true, coerce: redoList, describe: 'Sweep again the rows of a finished sweep with these outcomes, error codes or statuses, e.g. timeout,URLSWEEP_HOST_DOWN,503 (earlier rows kept in results_history)' })
-        .option('timeout', { type: 'string', defaultDescription: seconds(defaults.timeoutMs), coerce: last(parseDuration), describe: 'Total time per URL, redirects and retries included' })
-        .option('connect-timeout', { type: 'string', defaultDescription: seconds(defaults.connectTimeoutMs), coerce: last(parseDuration), describe: 'Time to connect (TCP and TLS)' })
-        .option('headers-timeout', { type: 'string', defaultDescription: seconds(defaults.headersTimeoutMs), coerce: last(parseDuration), describe: 'Time from request sent to response headers' })
-        .option('body-timeout', { type: 'string', defaultDescription: seconds(defaults.bodyTimeoutMs), coerce: last(parseDuration), describe: 'Longest pause while reading the body' })
-        .option('retries', { type: 'number', default: defaults.retries, coerce: atLeastZero('retries'), describe: 'Retries of transient failures (timeouts, resets, 429, 502, 503, 504)' })
-        .option('max-redirects', { type: 'number', default: defaults.maxRedirects, coerce: atLeastZero('max-redirects'), describe: 'Redirects followed before giving up' })
-        .option('insecure', { type: 'boolean', default: false, describe: 'Accept any TLS certificate' })
-        .option('block-private', {
-          type: 'boolean',
-          default: false,
-          describe: 'Refuse addresses that are not public: loopback, private, link-local (cloud metadata), CGNAT, unique-local, multicast, unspecified; checked on the address connected to, after resolution and on every redirect (outcome blocked). For lists from untrusted sources',
-        })
-        .option('proxy', {
-          type: 'string',
-          coerce: last(),
-          describe: `Send every request through this HTTP proxy's CONNECT tunnel: http://[user:password@]host:port or https://…; "${NO_PROXY_AT_ALL}" ignores the environment's (default: https_proxy, http_proxy, all_proxy)`,
-        })
-        .option('noproxy', { type: 'string', coerce: last(), describe: 'Hosts reached without the proxy, comma-separated: names (and their subdomains), .suffixes, IPs, CIDR ranges, * for all (default: no_proxy)' })
-        .option('ca', { type: 'string', coerce: last(), describe: 'PEM file of extra CA certificates to trust' })
-        .option('header', { alias: 'H', type: 'string', array: true, default: [] as string[], describe: 'Extra request header "Name: value" (repeatable)' })
-        .option('user-agent', { type: 'string', default: defaults.userAgent, coerce: last(), describe: 'User-Agent header' })
-        .option('resolver', { type: 'string', array: true, default: [] as string[], coerce: (list: string[]) => list.map(checkResolver), describe: 'DNS server IP[:PORT] (repeatable; default: the system’s servers)' })
-        .option('progress', { choices: ['auto', 'bar', 'log', 'json', 'none'] as const, default: 'auto' as const, coerce: last(), describe: 'Progress on stderr: a bar on a terminal, a line every 10 s otherwise, or NDJSON' })
-        .option('sim', { type: 'boolean', default: false, describe: 'Sweep the built-in simulated internet on loopback (offline showcase; timeouts default to 6s total, 2s each stage)' })
-        .example('$0 run urls.txt', 'HEAD every URL in urls.txt into urlsweep.db')
-        .example('$0 run part1.txt part2.txt.gz --db crawl.db -c 2000', 'Two inputs, 2000 requests in flight')
-        .example('zcat dump.gz | $0 run - --method GET --timeout 20s', 'Read stdin, GET bodies')
-        .example('$0 run urls.txt --db crawl.db', 'Run again after a stop: resumes where it left off')
-        .example('$0 run urls.txt --host-rate 2/s --rate 500/s', 'Politely: at most 2 requests a second to any host, 500 in all')
-        .example('$0 run urls.txt --proxy http://proxy.corp:3128 --noproxy .corp.example', 'Through a proxy, but not for the intranet')
-        .example('$0 run urls.txt --db crawl.db --redo timeout,URLSWEEP_HOST_DOWN', 'A second pass over what timed out or was not tried')
-        .epilogue(
-          'Durations: 500ms, 10s, 2m; a bare number means seconds. A plain file resumes at the byte offset of its\n' +
-            'checkpoint; gzip input and stdin are re-read and skipped up to it.\n' +
-            'Ctrl-C (or SIGTERM) stops reading, lets requests in flight finish for up to 5s and saves; a second\n' +
-            'one stops at once. Either way, running the same command again resumes.\n' +
-            'No host sets the pace: URLs of a host that cannot take more now (its --per-host, its rate, a pause it\n' +
-            'asked for) are parked in the database and reading goes on; a host that answers 429 or 503 is slowed\n' +
-            'down and Retry-After pauses it; a host that fails --host-errors times in a row with no answer (cannot connect, or never answers) is down.\n' +
-            'Exit codes: 0 done, 1 failed (database, input), 2 bad usage, 130 interrupted (SIGINT), 143 (SIGTERM).',
-        ),
+    runArgs,
     async (argv) => {
-      process.exitCode = await run(argv as unknown as Record<string, unknown>);
+      process.exitCode = await run(argv);
     },
   )
   .command(
     'query <db> [sql]',
     'Run SQL on a sweep database, read-only (the SQL from the argument, --file, or stdin)',
-    (y) =>
-      y
-        .positional('db', { type: 'string', demandOption: true, describe: 'The database of a sweep' })
-        .positional('sql', { type: 'string', describe: 'One SQL statement' })
-        .option('file', { alias: 'f', type: 'string', coerce: last(), describe: 'Read the SQL from this file' })
-        .option('format', { choices: ['table', 'csv', 'json', 'ndjson'] as const, default: 'table' as const, coerce: last(), describe: 'table: aligned to the terminal; csv: RFC 4180; json: an array; ndjson: one object per line, streamed' })
-        .example(`$0 query urlsweep.db "SELECT * FROM summary"`, 'Outcomes and status classes')
-        .example(`$0 query urlsweep.db "SELECT * FROM errors" --format csv > errors.csv`, 'Every failure, as CSV')
-        .example(`$0 query big.db "SELECT * FROM results" --format ndjson | gzip > all.ndjson.gz`, 'Export everything, in constant memory')
-        .epilogue('Views: summary, errors, hosts, redirects, slowest. Tables: results, redirect_hops, runs.'),
+    queryArgs,
     async (argv) => {
-      await query(argv as unknown as Record<string, unknown>);
+      await query(argv);
     },
   )
   .command(
     'report <db>',
     'Summarise a sweep: outcomes, status codes, latency, rate over time, failing hosts (--html for charts)',
-    (y) =>
-      y
-        .positional('db', { type: 'string', demandOption: true, describe: 'The database of a sweep' })
-        .option('html', { type: 'string', coerce: last(), describe: 'Also write a self-contained HTML page with charts to this file' })
-        .example('$0 report urlsweep.db', 'The report in the terminal')
-        .example('$0 report crawl.db --html crawl.html', 'And a page with charts, to open in any browser')
-        .epilogue('Figures are aggregated by SQLite, so the report takes seconds even on 100M rows.'),
+    reportArgs,
     (argv) => {
-      report(argv as unknown as Record<string, unknown>);
+      report(argv);
     },
   )
   .command(
     'demo',
     'Sweep a simulated internet on loopback: 60k URLs, no network needed, then query the result',
-    (y) =>
-      y
-        .option('db', { type: 'string', default: 'demo.db', coerce: last(), describe: 'Database for the results (replaced if it exists)' })
-        .option('urls', { type: 'number', default: 60_000, coerce: positive('urls'), describe: 'URLs to generate' })
-        .option('hosts', { type: 'number', default: 12_000, coerce: positive('hosts'), describe: 'Distinct host names among them' })
-        .option('concurrency', { alias: 'c', type: 'number', default: defaults.concurrency, coerce: positive('concurrency'), describe: 'Requests in flight, as for run' })
-        .option('progress', { choices: ['auto', 'bar', 'log', 'json', 'none'] as const, default: 'auto' as const, coerce: last(), describe: 'Progress on stderr, as for run' })
-        .example('$0 demo', 'About a minute; leaves demo.db to explore')
-        .example('$0 demo --urls 1000000 --hosts 200000', 'A bigger simulated web (about 15 minutes)'),
+    demoArgs,
     async (argv) => {
-      process.exitCode = await demo(argv as unknown as Record<string, unknown>);
+      process.exitCode = await demo(argv);
     },
   )
   .demandCommand(1, 'Name a command: run, query, report, demo')

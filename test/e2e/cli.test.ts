@@ -85,7 +85,10 @@ describe('urlsweep run', () => {
     writeFileSync(list, 'https://fine-json.test/\n');
     const run = await urlsweep(['run', list, '--sim', '--db', join(temp.dir, 'json.db'), ...FAST, '--progress', 'json']);
     assert.equal(run.code, 0, run.stderr);
-    const events = run.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { event: string; total?: number; rows?: number; indexMs?: number });
+    const lines = run.stderr.split('\n').filter((l) => l !== '');
+    // Every line, the simulated internet's address too, is an event a program can parse.
+    assert.deepEqual(lines.filter((l) => !l.startsWith('{')), []);
+    const events = lines.map((l) => JSON.parse(l) as { event: string; total?: number; rows?: number; indexMs?: number });
     assert.equal(events.at(-1)!.event, 'summary');
     assert.equal(events.at(-1)!.total, 1);
     // Building the indexes is said before it starts (minutes on 100M rows), and timed in the summary.

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
 import { tempDir } from '../support/simSweep.js';
 
 test('the package exports the sweep, the option checks, query and report; urlsweep/sim the simulated internet', async () => {
@@ -12,7 +13,7 @@ test('the package exports the sweep, the option checks, query and report; urlswe
   for (const name of ['runSweep', 'defaultOptions', 'redoList', 'resolveTimeouts', 'resolveProxy', 'runQuery', 'readReport', 'reportText', 'writeReportHtml', 'classify', 'UsageError']) {
     assert.equal(typeof (lib as Record<string, unknown>)[name], 'function', name);
   }
-  for (const name of ['startSimInternet', 'pointAtSim', 'startHostileOrigin']) assert.equal(typeof (simulated as Record<string, unknown>)[name], 'function', name);
+  for (const name of ['startSimInternet', 'pointAtSim', 'startHostileOrigin', 'sweepSim', 'runDemo']) assert.equal(typeof (simulated as Record<string, unknown>)[name], 'function', name);
   assert.deepEqual(lib.redoList(['timeout,503', 'urlsweep_host_down']), ['timeout', '503', 'URLSWEEP_HOST_DOWN']);
   assert.throws(() => lib.redoList(['invalid_url']), lib.UsageError);
   assert.deepEqual(
@@ -33,6 +34,32 @@ test('the package exports the sweep, the option checks, query and report; urlswe
     assert.deepEqual(report.statusCodes.map((s) => s.key).sort(), [200, 404]);
   } finally {
     await sim.close();
+    temp.remove();
+  }
+});
+
+test('urlsweep/sim: a sweep of the simulated internet on its own thread, and the demo, as library calls', async () => {
+  const lib = await import('urlsweep');
+  const simulated = await import('urlsweep/sim');
+  const temp = tempDir();
+  try {
+    const list = join(temp.dir, 'urls.txt');
+    writeFileSync(list, 'https://fine-simlib.test/\nhttp://nxdomain-simlib.test/\n');
+    const notices: string[] = [];
+    const summary = await simulated.sweepSim({ ...lib.defaultOptions(), ...simulated.SIM_TIMEOUTS, inputs: [list], db: join(temp.dir, 'sim.db') }, { notice: (t) => notices.push(t) });
+    assert.deepEqual(summary.byOutcome, { response: 1, dns_error: 1 });
+    assert.match(notices[0]!, /^Simulated internet on loopback: DNS 127\.0\.0\.1:\d+, HTTP :\d+, HTTPS :\d+$/);
+
+    const db = join(temp.dir, 'demo.db');
+    const demo = await simulated.runDemo({ db, urls: 300, hosts: 100, concurrency: 64 }, { notice: (t) => notices.push(t) });
+    assert.equal(demo.total, 300);
+    assert.ok(notices.includes('Generating 300 URLs over 100 simulated hosts (healthy, slow, dead, unresolvable, redirecting, failing)...'), notices.join('\n'));
+    for (const [title, sql] of simulated.DEMO_QUERIES) {
+      const out = new PassThrough();
+      out.resume();
+      assert.ok((await lib.runQuery({ db, sql, format: 'ndjson', width: 80 }, out)) > 0, title);
+    }
+  } finally {
     temp.remove();
   }
 });
