@@ -183,7 +183,9 @@ describe('a HEAD sweep of every behaviour', () => {
     if (!web.sim.blackholeAvailable) return t.skip(`blackhole unavailable: ${web.sim.blackholeError}`);
     const r = row(result, https('blackhole.test'));
     assert.equal(r.outcome, 'connect_timeout');
-    assert.match(r.error_code!, /^(UND_ERR_CONNECT_TIMEOUT|URLSWEEP_CONNECT_DEADLINE)$/);
+    // Three connect timeouts of 1.5 s and two back-offs end well within the total of 8 s.
+    assert.equal(r.error_code, 'UND_ERR_CONNECT_TIMEOUT');
+    assert.equal(r.attempts, 3);
   });
 
   test('a certificate for another name is a tls_error', () => {
@@ -252,6 +254,9 @@ describe('GET sweeps read and count the body', () => {
   test('a connection reset mid-body is a protocol_error', () => {
     const r = row(result, 'https://reset.test/');
     assert.equal(r.outcome, 'protocol_error');
+    // Which of the two is a race in the kernel, not in urlsweep: a read that meets the reset is ECONNRESET
+    // (a lone sweep of this URL, every time); a reset that lands while the socket is not being read closes it,
+    // and undici says "other side closed" (this many-URL sweep, most times).
     assert.match(r.error_code!, /^(UND_ERR_SOCKET|ECONNRESET)$/);
   });
 });

@@ -117,7 +117,7 @@ test('a host paused by Retry-After gets no request until the pause ends; other h
   await drained(s);
   const at = (line: number) => starts.find((x) => x.line === line)!.at;
   assert.ok(at(2) - at(1) >= 299, `the second request to a.test came ${at(2) - at(1)} ms after the 429`);
-  assert.ok(at(4) - at(1) < 100, 'b.test did not wait for a.test');
+  assert.ok(at(3) < at(2) && at(4) < at(2), 'b.test did not wait for a.test');
 });
 
 test('--host-rate spaces a host\'s requests by 1/rate, each host on its own', async () => {
