@@ -5,7 +5,7 @@ import type { Job, ResultRow } from '../messages.js';
 import type { CheckpointTracker } from './checkpoint.js';
 import type { Checkpoint, Parked, ResultStore } from './resultStore.js';
 
-const FLUSH_ROWS = 8192;
+export const FLUSH_ROWS = 8192;
 const FLUSH_MS = 250;
 
 export class BatchWriter {
