@@ -3,7 +3,7 @@
 // bombs, broken chunking, HTTP/0.9, redirect chains and loops, not-TLS answers to TLS (src/sim/hostileOrigin.ts),
 // and the simulated internet's hanging, stalling, resetting, malformed, unresolvable and blackholed hosts.
 // Every hostile URL is reached through a name of its own (its host's first request waits for DNS), and
-// each case once through an IP. Each method (HEAD, GET) sweeps the list in its own process (scripts/benchSweep.ts) with
+// each case once through an IP. Each method (HEAD, GET) sweeps the list in its own process (scripts/processes/sweep.ts) with
 // only --timeout short; the other timeouts stay at their defaults, far beyond it, so only the total
 // deadline can end these URLs. Prints wall time, peak RSS, and how far past --timeout the rows ended.
 // Then bare names whose HTTPS is refused: the time to fall back to HTTP.
@@ -14,10 +14,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { startHostileOrigin, startSimInternet } from '../src/sim/index.js';
-import type { SweepMeasure } from './benchSweep.js';
-import { measure } from './measureChild.js';
+import type { SweepMeasure } from './processes/sweep.js';
+import { measure } from './lib/children.js';
 import { pointAtSim } from '../src/sim/pointAtSim.js';
-import { removeDatabase } from './benchFiles.js';
+import { removeDatabase } from './lib/files.js';
 
 const { values } = parseArgs({ options: { copies: { type: 'string', default: '200' }, timeout: { type: 'string', default: '3000' } } });
 const COPIES = Number(values.copies);
@@ -56,7 +56,7 @@ try {
     removeDatabase(db);
     const options = pointAtSim({ inputs: [list], db, method, concurrency: 512, timeoutMs: TIMEOUT_MS }, sim);
     const started = performance.now();
-    const swept = await measure<SweepMeasure>('benchSweep.js', options);
+    const swept = await measure<SweepMeasure>('sweep.js', options);
     const wall = (performance.now() - started) / 1000;
     const results = new Database(db, { readonly: true });
     const late = results.prepare('SELECT max(elapsed_ms) AS max, sum(elapsed_ms > ?) AS past FROM results').get(TIMEOUT_MS + 100) as { max: number; past: number };
@@ -76,7 +76,7 @@ try {
   writeFileSync(bareList, Array.from({ length: COPIES }, (_, i) => `plainonly-${i}.hostile.test`).join('\n') + '\n');
   const bareDb = join(work, 'hostile-bare.db');
   removeDatabase(bareDb);
-  await measure<SweepMeasure>('benchSweep.js', pointAtSim({ inputs: [bareList], db: bareDb }, sim));
+  await measure<SweepMeasure>('sweep.js', pointAtSim({ inputs: [bareList], db: bareDb }, sim));
   const bare = new Database(bareDb, { readonly: true });
   const mid = bare.prepare('SELECT elapsed_ms, attempts FROM results ORDER BY elapsed_ms LIMIT 1 OFFSET ?').get(Math.floor(COPIES / 2)) as { elapsed_ms: number; attempts: number };
   const answered = (bare.prepare("SELECT count(*) AS n FROM results WHERE outcome = 'response'").get() as { n: number }).n;

@@ -1,5 +1,5 @@
 // Benchmark: `urlsweep report` on a large finished sweep. Makes a synthetic database (SQLite alone, see
-// syntheticResults.ts), then times readReport several rounds and prints the median, the time per
+// src/sim/syntheticResults.ts), then times readReport several rounds and prints the median, the time per
 // million rows and the process's peak memory (which must not grow with the rows).
 // Usage: node dist/scripts/bench-report.js [--rows 10000000] [--rounds 3]
 import { mkdirSync, statSync } from 'node:fs';
@@ -8,9 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { readReport } from '../src/report/reportData.js';
 import { reportHtml } from '../src/report/reportHtml.js';
-import { writeSyntheticResults } from './syntheticResults.js';
-import { median, peakRssMb } from './benchStats.js';
-import { removeDatabase } from './benchFiles.js';
+import { writeSyntheticResults } from '../src/sim/syntheticResults.js';
+import { median, peakRssMb } from './lib/stats.js';
+import { removeDatabase } from './lib/files.js';
 
 const { values } = parseArgs({ options: { rows: { type: 'string', default: '10000000' }, rounds: { type: 'string', default: '3' } } });
 const rows = Number(values.rows);

@@ -23,8 +23,8 @@ import { identify } from '../src/input/inputIdentity.js';
 import { defaultOptions, recordedOptions } from '../src/options/sweepOptions.js';
 import { ResultStore, type Parked } from '../src/store/resultStore.js';
 import type { ResultRow } from '../src/messages.js';
-import { median } from './benchStats.js';
-import { removeDatabase, writeLines } from './benchFiles.js';
+import { median } from './lib/stats.js';
+import { removeDatabase, writeLines } from './lib/files.js';
 
 const { values } = parseArgs({ options: { lines: { type: 'string', default: '10000000' }, rounds: { type: 'string', default: '3' } } });
 const LINES = Number(values.lines);

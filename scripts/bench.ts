@@ -2,28 +2,26 @@
 // (two threads and one) and the baselines a user would write instead (a promise pool over undici's
 // `request`, and over `fetch`), alternately, round after round, then one table of medians and ratios.
 // Each measured program runs in its own process; the servers run in theirs.
-// Then the frontier's scenarios (scripts/benchFrontier.ts): host-sorted against shuffled, dead hosts,
+// Then the frontier's scenarios (scripts/lib/frontierScenarios.ts): host-sorted against shuffled, dead hosts,
 // rate-limited hosts, each against its ideal.
 // Usage: node dist/scripts/bench.js [--rounds 1] [--size 1]
 //          [--only keepalive,keepalive-spread,manyhosts,latency,tls,scale,sorted,deadhosts,ratelimited]
 //          (deadhosts-n: --host-errors 3, 8, 16; scale-mixed: the scale run with its hosts interleaved, not sorted)
 //                                   [--tools urlsweep,undici,urlsweep-1t,fetch]
 //   --size scales every list (0.1 for a quick look); --rounds > 1 gives medians of that many rounds.
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { SweepOptions } from '../src/options/sweepOptions.js';
 import { demoHosts } from '../src/demo/demoList.js';
-import type { SweepMeasure } from './benchSweep.js';
-import type { BaselineMeasure, BaselineOptions } from './baselinePool.js';
-import { measureResolver, measureWriter, type StageFigures } from './benchStages.js';
-import { median } from './benchStats.js';
-import { measure } from './measureChild.js';
-import { frontierScenarios, printFrontierTable, type FrontierRow } from './benchFrontier.js';
-import { removeDatabase, writeLines } from './benchFiles.js';
+import type { SweepMeasure } from './processes/sweep.js';
+import type { BaselineMeasure, BaselineOptions } from './processes/baselinePool.js';
+import { measureResolver, measureWriter, type StageFigures } from './lib/stages.js';
+import { median } from './lib/stats.js';
+import { measure, serve } from './lib/children.js';
+import { frontierScenarios, printFrontierTable, type FrontierRow } from './lib/frontierScenarios.js';
+import { removeDatabase, writeLines } from './lib/files.js';
 
 const { values } = parseArgs({
   options: {
@@ -44,20 +42,6 @@ const scaled = (n: number): number => Math.max(1000, Math.round(n * SIZE));
 
 interface Server {
   stop(): void;
-}
-
-async function child(script: string, args: string[]): Promise<{ line: string; ask(question: string): Promise<string>; stop(): void }> {
-  const proc = spawn(process.execPath, [join(root, 'dist/scripts', script), ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const [data] = (await once(proc.stdout!, 'data')) as [Buffer];
-  return {
-    line: data.toString().trim(),
-    ask: async (question) => {
-      proc.stdin!.write(question + '\n');
-      const [answer] = (await once(proc.stdout!, 'data')) as [Buffer];
-      return answer.toString().trim();
-    },
-    stop: () => proc.stdin!.end(),
-  };
 }
 
 /** A scenario's list, its first quarter (urlsweep on one thread) and its first tenth (fetch). */
@@ -102,14 +86,14 @@ interface Row {
 
 const servers: Server[] = [];
 try {
-  const sim = await child('benchSim.js', []);
+  const sim = await serve('sim.js', []);
   servers.push(sim);
   const simInfo = JSON.parse(sim.line) as { resolver: string; httpPort: number; httpsPort: number; caFile: string; caPem: string };
-  const origin = await child('benchOrigin.js', ['0']);
+  const origin = await serve('origin.js', ['0']);
   servers.push(origin);
-  const jitter = await child('benchOrigin.js', ['0', '3000']);
+  const jitter = await serve('origin.js', ['0', '3000']);
   servers.push(jitter);
-  const delayed = await child('benchOrigin.js', ['0', '100', 'fixed']);
+  const delayed = await serve('origin.js', ['0', '100', 'fixed']);
   servers.push(delayed);
   const originPort = Number(origin.line);
   const jitterPort = Number(jitter.line);
@@ -223,7 +207,7 @@ try {
         if (tool.startsWith('urlsweep')) {
           removeDatabase(db);
           const whole = tool === 'urlsweep';
-          const m = await measure<SweepMeasure>('benchSweep.js', {
+          const m = await measure<SweepMeasure>('sweep.js', {
             ...scenario.sweep, inputs: [whole ? scenario.list : scenario.quarter], db, fresh: true, threads: whole ? 2 : 1,
           });
           if (tool === 'urlsweep') row.sweeps.push(m);
@@ -254,7 +238,7 @@ try {
     delayPort: Number(delayed.line),
     answers: async () => JSON.parse(await sim.ask('answers')) as Record<string, number>,
     writeLines: writeList,
-    sweep: (options) => measure<SweepMeasure>('benchSweep.js', options),
+    sweep: (options) => measure<SweepMeasure>('sweep.js', options),
   });
   printTable(rows);
   printFrontierTable(frontier, ROUNDS);

@@ -8,7 +8,7 @@ import type { Browser } from 'playwright-core';
 import Database from 'better-sqlite3';
 import { ResultStore } from '../../src/store/resultStore.js';
 import { readReport, type ReportData } from '../../src/report/reportData.js';
-import { SYNTHETIC_MIX, writeSyntheticResults } from '../../scripts/syntheticResults.js';
+import { SYNTHETIC_MIX, writeSyntheticResults } from '../../src/sim/syntheticResults.js';
 import { ROOT, urlsweep } from '../support/cli.js';
 import { tempDir } from '../support/simSweep.js';
 import { chromiumPath, launchChromium } from '../support/browser.js';

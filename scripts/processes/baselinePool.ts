@@ -1,12 +1,12 @@
 // The baselines: what a user writes instead of urlsweep. A promise pool of `concurrency` workers taking
 // URLs from a list, with undici's `request` or with `fetch`; failures are counted, nothing is recorded.
 // Names resolve through the given DNS server (c-ares, as urlsweep does), timeouts match urlsweep's.
-// Prints one JSON line. Usage: node baselinePool.js <options as JSON>
+// Prints one JSON line. Usage: node dist/scripts/processes/baselinePool.js <options as JSON>
 import { readFileSync } from 'node:fs';
 import { Resolver } from 'node:dns';
 import type { LookupFunction } from 'node:net';
 import { Agent, request } from 'undici';
-import { peakRssMb } from './benchStats.js';
+import { peakRssMb } from '../lib/stats.js';
 
 export interface BaselineOptions {
   client: 'undici' | 'fetch';

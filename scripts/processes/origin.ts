@@ -1,7 +1,7 @@
 // The canned origin (src/sim/cannedOrigin.ts) as a process of its own, so that it does not share a thread
-// with what it serves. Usage: node benchOrigin.js [port] [maxDelayMs] [fixed]
+// with what it serves. Usage: node dist/scripts/processes/origin.js [port] [maxDelayMs] [fixed]
 //   (prints the port, exits when its stdin closes)
-import { startCannedOrigin } from '../src/sim/cannedOrigin.js';
+import { startCannedOrigin } from '../../src/sim/cannedOrigin.js';
 
 const origin = await startCannedOrigin({ port: Number(process.argv[2] ?? 0), delayMs: Number(process.argv[3] ?? 0), fixed: process.argv[4] === 'fixed' });
 process.stdout.write(`${origin.port}\n`);

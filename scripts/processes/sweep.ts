@@ -1,13 +1,13 @@
 // One measured urlsweep sweep, in its own process, through the library the CLI calls (same engine, same
 // recording). Prints one JSON line: rate, peak memory of the whole process (all threads), the coordinator's
 // event-loop delay, and the rate in the first and last tenth of the URLs.
-// Usage: node benchSweep.js <options as JSON>   (SweepOptions minus defaults)
+// Usage: node dist/scripts/processes/sweep.js <options as JSON>   (SweepOptions minus defaults)
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { runSweep } from '../src/sweep/sweep.js';
-import { defaultOptions, type SweepOptions } from '../src/options/sweepOptions.js';
-import { Interrupt } from '../src/sweep/interrupt.js';
-import type { ProgressSnapshot } from '../src/sweep/sweepStats.js';
-import { peakRssMb, rssSlope, type RssSlope } from './benchStats.js';
+import { runSweep } from '../../src/sweep/sweep.js';
+import { defaultOptions, type SweepOptions } from '../../src/options/sweepOptions.js';
+import { Interrupt } from '../../src/sweep/interrupt.js';
+import type { ProgressSnapshot } from '../../src/sweep/sweepStats.js';
+import { peakRssMb, rssSlope, type RssSlope } from '../lib/stats.js';
 
 export interface SweepMeasure {
   urls: number;

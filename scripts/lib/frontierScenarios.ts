@@ -1,12 +1,12 @@
 // The frontier's scenarios of the benchmark suite (issue 9): lists as real lists are — sorted by host, with
 // dead hosts of hundreds of URLs, with rate-limited sites — each timed against its ideal. Every answer is
-// 100 ms away (scripts/benchOrigin.ts with a fixed delay); dead and rate-limited hosts are the simulated
+// 100 ms away (scripts/processes/origin.ts with a fixed delay); dead and rate-limited hosts are the simulated
 // internet's (blackhole, refused, throttle: 5 requests/s, 429 + Retry-After: 1 past that).
 import { join } from 'node:path';
-import type { SweepOptions } from '../src/options/sweepOptions.js';
-import { seededRandom } from '../src/util/seededRandom.js';
-import type { SweepMeasure } from './benchSweep.js';
-import { median } from './benchStats.js';
+import type { SweepOptions } from '../../src/options/sweepOptions.js';
+import { seededRandom } from '../../src/util/seededRandom.js';
+import type { SweepMeasure } from '../processes/sweep.js';
+import { median } from './stats.js';
 
 export interface FrontierSetup {
   work: string;

@@ -2,7 +2,7 @@
 // measured. Prints one JSON line with its addresses; then answers each `answers` line on stdin with a JSON
 // line of the responses sent so far (by behaviour and status); exits when its stdin closes.
 import { createInterface } from 'node:readline';
-import { startSimInternet } from '../src/sim/index.js';
+import { startSimInternet } from '../../src/sim/index.js';
 
 const sim = await startSimInternet();
 process.stdout.write(

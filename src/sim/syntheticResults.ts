@@ -2,8 +2,8 @@
 // the report's large-database test and benchmark. Deterministic: every column is a function of the
 // line number, so a test can know the answer without reading the rows.
 import Database from 'better-sqlite3';
-import { ResultStore } from '../src/store/resultStore.js';
-import { Codes } from '../src/result/errors.js';
+import { ResultStore } from '../store/resultStore.js';
+import { Codes } from '../result/errors.js';
 
 /** Share of lines per outcome, in thousandths, in the order `outcomeOf` assigns them. */
 export const SYNTHETIC_MIX = [

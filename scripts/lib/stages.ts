@@ -5,10 +5,10 @@ import { promises as dnsPromises } from 'node:dns';
 import { closeSync, openSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ResultStore } from '../src/store/resultStore.js';
-import type { ResultRow } from '../src/messages.js';
-import { HostResolver } from '../workers/resolver.js';
-import { removeDatabase } from './benchFiles.js';
+import { ResultStore } from '../../src/store/resultStore.js';
+import type { ResultRow } from '../../src/messages.js';
+import { HostResolver } from '../../workers/resolver.js';
+import { removeDatabase } from './files.js';
 
 export interface StageFigures {
   writer: { rowsPerSecond: number };
