@@ -13,7 +13,7 @@ export interface Reporter extends SweepListener {
   stop(summary: SweepSummary | null): void;
 }
 
-const LOG_EVERY_MS = 10_000;
+export const LOG_EVERY_MS = 10_000;
 
 export function createReporter(mode: ProgressMode, out: NodeJS.WriteStream = process.stderr): Reporter {
   const chosen = mode === 'auto' ? (out.isTTY ? 'bar' : 'log') : mode;
