@@ -32,11 +32,11 @@ function resumeNote(out: NodeJS.WritableStream): SweepListener['start'] {
   return ({ resumedFrom, earlierRows, changedOptions, parked, redo }) => {
     if (redo !== null) {
       out.write(`Second pass: ${count(redo)} rows are swept again; the rows they replace are kept in results_history.\n`);
-    } else {
-      if (earlierRows === 0 && resumedFrom === 0 && parked === 0) return;
+    } else if (earlierRows > 0 || resumedFrom > 0 || parked > 0) {
       out.write(`Resuming: ${count(earlierRows)} lines already recorded (checkpoint at line ${count(resumedFrom)}).\n`);
       if (parked > 0) out.write(`${count(parked)} URLs parked by the last run, waiting for their hosts, are taken back first.\n`);
     }
+    // Said even when the last run recorded nothing (it died before its first batch): the options still changed.
     if (changedOptions.length > 0) out.write(`Options changed since the last run, applied to the lines left: ${changedOptions.join('; ')}\n`);
   };
 }

@@ -187,6 +187,11 @@ const resumeNotes: Array<[string, Parameters<NonNullable<ReturnType<typeof creat
       'Options changed since the last run, applied to the lines left: concurrency: 256 -> 512; timeout: 10000 -> 5000\n',
   ],
   [
+    'options changed since a run that recorded nothing',
+    { ...fresh, changedOptions: ['retries: 2 -> 0'] },
+    'Options changed since the last run, applied to the lines left: retries: 2 -> 0\n',
+  ],
+  [
     'a second pass (--redo), its parked rows not counted again',
     { ...fresh, earlierRows: 4000, resumedFrom: 4000, parked: 2500, redo: 2500 },
     'Second pass: 2,500 rows are swept again; the rows they replace are kept in results_history.\n',
