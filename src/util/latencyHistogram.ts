@@ -1,27 +1,24 @@
-// Latency percentiles in constant memory: log-spaced buckets (5% apart) from 0.1 ms to ~1 hour.
-const GROWTH = 1.05;
-const MIN_MS = 0.1;
-const BUCKETS = Math.ceil(Math.log(36_000_000) / Math.log(GROWTH)) + 2;
+// Latency percentiles in constant memory: Node's HDR histogram (perf_hooks), fed whole microseconds from
+// 1 µs to an hour, two significant figures (within 1%), and read back in milliseconds.
+import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
+
+const HOUR_US = 3_600_000_000;
 
 export class LatencyHistogram {
-  private readonly counts = new Float64Array(BUCKETS);
-  count = 0;
+  private readonly h: RecordableHistogram = createHistogram({ lowest: 1, highest: HOUR_US, figures: 2 });
 
-  add(ms: number): void {
-    const i = ms <= MIN_MS ? 0 : Math.min(BUCKETS - 1, 1 + Math.floor(Math.log(ms / MIN_MS) / Math.log(GROWTH)));
-    this.counts[i]!++;
-    this.count++;
+  get count(): number {
+    return this.h.count;
   }
 
-  /** The value below which a share `q` (0..1) of the samples fall, to within 5%; null with no samples. */
+  add(ms: number): void {
+    this.h.record(Math.min(HOUR_US, Math.max(1, Math.round(ms * 1000))));
+  }
+
+  /** The value below which a share `q` (0..1) of the samples fall, ms; null with no samples. */
   percentile(q: number): number | null {
-    if (this.count === 0) return null;
-    const rank = Math.max(1, Math.ceil(q * this.count));
-    let seen = 0;
-    for (let i = 0; i < BUCKETS; i++) {
-      seen += this.counts[i]!;
-      if (seen >= rank) return i === 0 ? MIN_MS : MIN_MS * GROWTH ** i;
-    }
-    return null;
+    if (this.h.count === 0) return null;
+    // perf_hooks takes a percentile in (0, 100]: the lowest sample stands for q = 0.
+    return (q <= 0 ? this.h.min : this.h.percentile(Math.min(100, q * 100))) / 1000;
   }
 }
