@@ -24,16 +24,16 @@ export interface ResolverOptions {
   maxEntries?: number;
 }
 
-const MIN_TTL_MS = 1_000;
-const MAX_TTL_MS = 3_600_000;
-const NEGATIVE_TTL_MS = 30_000;
+export const MIN_TTL_MS = 1_000;
+export const MAX_TTL_MS = 3_600_000;
+export const NEGATIVE_TTL_MS = 30_000;
 const DEFINITE_ERRORS = new Set(['ENOTFOUND', 'ENODATA']);
 /**
  * Queries in flight per resolver. At -c 10000 over 10k new names, an unbounded burst of 5,000 queries
  * per worker lost answers (UDP buffers overflow) and 1.3% of URLs failed with DNS timeouts; a few hundred
  * in flight already resolve 10-30k names/s (BENCHMARKS.md), so waiting in this queue costs milliseconds.
  */
-const MAX_QUERIES_IN_FLIGHT = 256;
+export const MAX_QUERIES_IN_FLIGHT = 256;
 
 export class HostResolver {
   private readonly resolver: dns.Resolver;
