@@ -106,19 +106,23 @@ export class HostResolver {
       if (!DEFINITE_ERRORS.has(error.code ?? '')) throw error;
       entry = { expires: Date.now() + NEGATIVE_TTL_MS, value: null, error };
     }
+    // Re-inserted at the end, so the oldest answer is evicted first (and never another host for this one).
+    this.cache.delete(host);
     if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(host, entry);
     return entry;
   }
 
   private async askServers(host: string): Promise<{ resolved: Resolved; ttlMs: number }> {
-    if (this.asking >= MAX_QUERIES_IN_FLIGHT) await new Promise<void>((go) => this.waitingToAsk.push(go));
-    this.asking++;
+    // A finished query hands its slot straight to the first waiter, so no newcomer can slip in between.
+    if (this.asking < MAX_QUERIES_IN_FLIGHT) this.asking++;
+    else await new Promise<void>((go) => this.waitingToAsk.push(go));
     try {
       return await this.askEachFamily(host);
     } finally {
-      this.asking--;
-      this.waitingToAsk.shift()?.();
+      const next = this.waitingToAsk.shift();
+      if (next) next();
+      else this.asking--;
     }
   }
 
