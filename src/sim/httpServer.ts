@@ -6,7 +6,6 @@ import type { AddressInfo, Socket } from 'node:net';
 import tls from 'node:tls';
 import { behaviourOf, isSimName, type Behaviour } from './behaviours.js';
 import type { SimCerts } from './certs.js';
-import { createLeafMinter } from './x509.js';
 
 export interface WebServers {
   httpPort: number;
@@ -234,7 +233,6 @@ export async function startWebServers(
   const rawSockets = new Map<string, Socket>();
   const { handle, requests, peakConcurrency, arrivals, answers } = createHandler(rawSockets);
 
-  const mint = createLeafMinter(certs.ca.cert, certs.ca.key, certs.testLeaf.key);
   const defaultContext = tls.createSecureContext(certs.testLeaf);
   const wrongContext = tls.createSecureContext(certs.wrongLeaf);
   const contexts = new Map<string, tls.SecureContext>();
@@ -249,7 +247,7 @@ export async function startWebServers(
     const certName = labels.length > 2 ? `*.${labels.slice(1).join('.')}` : name;
     let context = contexts.get(certName);
     if (!context) {
-      context = tls.createSecureContext({ key: certs.testLeaf.key, cert: mint(certName) });
+      context = tls.createSecureContext({ key: certs.testLeaf.key, cert: certs.mint(certName) });
       if (contexts.size >= CONTEXT_CACHE) contexts.delete(contexts.keys().next().value!);
       contexts.set(certName, context);
     }

@@ -13,7 +13,6 @@ import { UsageError } from '../../src/result/errors.js';
 import { ProxyRoute } from '../../workers/proxyRoute.js';
 import { row, sweepLines, tempDir } from '../support/simSweep.js';
 import { makeCerts } from '../../src/sim/certs.js';
-import { createLeafMinter } from '../../src/sim/x509.js';
 import { startConnectProxy, type ConnectProxy } from '../support/connectProxy.js';
 
 test('proxy settings: --proxy over the environment, lower case over upper case, none, and plain errors', () => {
@@ -140,7 +139,7 @@ test('credentials in the proxy URL answer its 407, and are never recorded', asyn
 test('an https:// proxy: TLS to the proxy, and TLS with the target inside it', async (t) => {
   const certs = await makeCerts('urlsweep test proxy CA');
   // Node takes no two-label wildcard (*.test): the proxy gets a certificate for its own name.
-  const cert = createLeafMinter(certs.ca.cert, certs.ca.key, certs.testLeaf.key)('proxy-tls.test');
+  const cert = certs.mint('proxy-tls.test');
   const tlsProxy = await startConnectProxy({ resolver: sim.resolver, tls: { key: certs.testLeaf.key, cert, name: 'proxy-tls.test' } });
   t.after(async () => {
     await tlsProxy.close();
