@@ -1,6 +1,7 @@
 // One HTTP request/response over undici's low-level dispatch: no stream objects, the body is drained by
 // counting its bytes (never buffered), so the connection goes back to the pool for keep-alive.
 import type { Dispatcher } from 'undici';
+import type { IncomingHttpHeaders } from 'undici/types/header.js';
 import type { ConnectionPools } from './connectionPools.js';
 import type { Deadline } from './deadline.js';
 import { CodedError, Codes } from '../src/result/errors.js';
@@ -64,34 +65,34 @@ export function exchange(pools: ConnectionPools, req: ExchangeRequest, deadline:
       if (err) reject(new ExchangeError(err, abort !== null, answer.status > 0, reused));
       else resolve(answer);
     };
+    // undici's handler API of 7.x: the controller aborts; headers come parsed (names in lower case).
     const handler: Dispatcher.DispatchHandler = {
-      onConnect(abortRequest: (err?: Error) => void) {
-        if (settled) abortRequest(deadline.error(true));
-        else abort = abortRequest;
+      // Called again if undici retries the request on another connection: the newest controller aborts.
+      onRequestStart(controller) {
+        if (settled) controller.abort(deadline.error(true));
+        else abort = (err) => controller.abort(err);
       },
-      onHeaders(status: number, raw: Buffer[]) {
+      onResponseStart(controller, status, headers) {
         // undici takes any three digits for a status, and one below 100 then trips an assertion of its own.
         if (status < 100) {
-          abort!(new CodedError(Codes.badStatus, `status ${String(status).padStart(3, '0')} is not an HTTP status`));
-          return false;
+          controller.abort(new CodedError(Codes.badStatus, `status ${String(status).padStart(3, '0')} is not an HTTP status`));
+          return;
         }
         // An interim answer (103 Early Hints, 102): its headers are not the final answer's (RFC 9110 §15.2).
-        if (status < 200) return true;
+        if (status < 200) return;
         answer.status = status;
-        for (let i = 0; i < raw.length; i += 2) readHeader(answer, raw[i]!, raw[i + 1]!);
-        return true;
+        readHeaders(answer, headers);
       },
-      onData(chunk: Buffer) {
+      onResponseData(_controller, chunk) {
         answer.bodyBytes += chunk.length;
-        return true;
       },
-      onComplete() {
+      onResponseEnd() {
         settle(null);
       },
-      onError(err: Error) {
+      onResponseError(_controller, err) {
         settle(err);
       },
-    } as Dispatcher.DispatchHandler;
+    };
 
     origin.pool.dispatch(
       {
@@ -111,23 +112,16 @@ export function exchange(pools: ConnectionPools, req: ExchangeRequest, deadline:
   });
 }
 
-/** Only the headers the results need; names compared by length first, most headers are skipped cheaply. */
-function readHeader(answer: Answer, rawName: Buffer, rawValue: Buffer): void {
-  switch (rawName.length) {
-    case 8:
-      if (rawName.toString('latin1').toLowerCase() === 'location') answer.location = rawValue.toString('latin1');
-      break;
-    case 11:
-      if (rawName.toString('latin1').toLowerCase() === 'retry-after') answer.retryAfter = rawValue.toString('latin1');
-      break;
-    case 12:
-      if (rawName.toString('latin1').toLowerCase() === 'content-type') answer.contentType = rawValue.toString('latin1');
-      break;
-    case 14:
-      if (rawName.toString('latin1').toLowerCase() === 'content-length') {
-        const n = Number(rawValue.toString('latin1'));
-        answer.contentLength = Number.isSafeInteger(n) && n >= 0 ? n : null;
-      }
-      break;
-  }
+/** Only the headers the results need; a header sent twice counts as its last value, as before. */
+function readHeaders(answer: Answer, headers: IncomingHttpHeaders): void {
+  answer.location = last(headers.location);
+  answer.retryAfter = last(headers['retry-after']);
+  answer.contentType = last(headers['content-type']);
+  const length = last(headers['content-length']);
+  const n = length === null ? NaN : Number(length);
+  answer.contentLength = Number.isSafeInteger(n) && n >= 0 ? n : null;
+}
+
+function last(value: string | string[] | undefined): string | null {
+  return (Array.isArray(value) ? value[value.length - 1] : value) ?? null;
 }

@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import { createReporter, LOG_EVERY_MS, type ProgressMode } from '../../src/progress/reporters.js';
 import type { ProgressSnapshot } from '../../src/sweep/sweepStats.js';
 import type { SweepSummary } from '../../src/sweep/summary.js';
+import { bareSummary } from '../support/summaries.js';
 
 /** An output stream that keeps what is written, a terminal or not. */
 class FakeStream extends Writable {
@@ -67,21 +68,10 @@ const quiet: ProgressSnapshot = {
 const quietLine = '0 done | 0/s | in flight 0 | hosts 0 | failures 0';
 
 const summary: SweepSummary = {
-  db: 'sweep.db',
-  alreadyComplete: false,
-  interrupted: null,
-  workerRestarts: 0,
-  total: 3,
-  recorded: 3,
-  byOutcome: { response: 2, timeout: 1 },
+  ...bareSummary,
   byStatusClass: { '2xx': 2 },
   latency: { p50: 12, p90: 40, p99: 40 },
-  elapsedMs: 2000,
   indexMs: 5,
-  rate: 1.5,
-  hosts: null,
-  notTried: 0,
-  throttled: 0,
   peakRssMb: 80,
 };
 

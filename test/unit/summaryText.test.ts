@@ -4,27 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { summaryText } from '../../src/progress/summaryText.js';
 import { count, duration, millis } from '../../src/progress/format.js';
-import type { SweepSummary } from '../../src/sweep/summary.js';
+import { bareSummary } from '../support/summaries.js';
 
-/** A small run with nothing optional to say: no status classes, no latency, no hosts section. */
-const bare: SweepSummary = {
-  db: 'sweep.db',
-  alreadyComplete: false,
-  interrupted: null,
-  workerRestarts: 0,
-  total: 3,
-  recorded: 3,
-  byOutcome: { response: 2, timeout: 1 },
-  byStatusClass: {},
-  latency: { p50: null, p90: null, p99: null },
-  elapsedMs: 2000,
-  indexMs: null,
-  rate: 1.5,
-  hosts: null,
-  notTried: 0,
-  throttled: 0,
-  peakRssMb: 80.4,
-};
+const bare = bareSummary;
 
 const tryLines = [
   'Results are in sweep.db. Try:',
