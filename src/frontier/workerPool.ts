@@ -10,9 +10,9 @@ import { WorkerLostError } from '../result/errors.js';
 
 const WORKER_FILE = fileURLToPath(new URL('../../workers/sweepWorker.js', import.meta.url));
 /** URLs are sent to a worker in batches of this size (or fewer when the input pauses). */
-const SEND_BATCH = 256;
+export const SEND_BATCH = 256;
 /** Workers lost in one sweep before it gives up: past this, something is wrong beyond one bad moment. */
-const MAX_RESTARTS = 10;
+export const MAX_RESTARTS = 10;
 /** A worker's heap may not grow past this; one that does is replaced like a crashed one. */
 const WORKER_HEAP_MB = 1024;
 /**
