@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { ResultRow } from '../../src/messages.js';
+import { withStore } from '../support/store.js';
 import { ResultStore, type Checkpoint, type Parked } from '../../src/store/resultStore.js';
 import { StoreError } from '../../src/result/errors.js';
 import type { InputIdentity } from '../../src/input/inputIdentity.js';
@@ -60,15 +61,6 @@ const INPUTS: InputIdentity[] = [
 ];
 const START: Checkpoint = { line: 0, input: 0, offset: 0 };
 
-/** Opens a store, runs `fn`, and always closes it. */
-function withStore<T>(file: string, fn: (store: ResultStore) => T): T {
-  const store = new ResultStore(file);
-  try {
-    return fn(store);
-  } finally {
-    store.close();
-  }
-}
 
 function count(db: Database.Database, table: string): number {
   return (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;

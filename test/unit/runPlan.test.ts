@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { planRun, type RunPlan } from '../../src/sweep/runPlan.js';
+import { withStore } from '../support/store.js';
 import { ResultStore, type Checkpoint, type RunState } from '../../src/store/resultStore.js';
 import type { InputIdentity } from '../../src/input/inputIdentity.js';
 import { StoreError, UsageError } from '../../src/result/errors.js';
@@ -30,14 +31,6 @@ const INPUTS: InputIdentity[] = [
 const OPTIONS = { concurrency: 512, method: 'HEAD', redo: [] as string[] };
 const START: Checkpoint = { line: 0, input: 0, offset: 0 };
 
-function withStore<T>(file: string, fn: (store: ResultStore) => T): T {
-  const store = new ResultStore(file);
-  try {
-    return fn(store);
-  } finally {
-    store.close();
-  }
-}
 
 /** One earlier run, as the sweep records it: begun, rows written with their checkpoint, parked URLs, ended (unless still `running`). */
 function recordRun(
