@@ -82,6 +82,9 @@ export function exchange(pools: ConnectionPools, req: ExchangeRequest, deadline:
         if (status < 200) return;
         answer.status = status;
         readHeaders(answer, headers);
+        // undici keeps the raw header block on the controller, which lives until the body is read: up to
+        // 128 KiB per request in flight for nothing.
+        controller.rawHeaders = null;
       },
       onResponseData(_controller, chunk) {
         answer.bodyBytes += chunk.length;

@@ -25,7 +25,10 @@ export async function makeCerts(caName = 'urlsweep sim CA'): Promise<SimCerts> {
   const leaves = createLeafMinter(ca);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'urlsweep-sim-'));
   const caFile = path.join(dir, 'ca.pem');
-  await writeFile(caFile, ca.cert);
+  await writeFile(caFile, ca.cert).catch(async (err: unknown) => {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  });
   return {
     caFile,
     ca,

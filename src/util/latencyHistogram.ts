@@ -12,10 +12,11 @@ export class LatencyHistogram {
   }
 
   add(ms: number): void {
+    if (Number.isNaN(ms)) return;
     this.h.record(Math.min(HOUR_US, Math.max(1, Math.round(ms * 1000))));
   }
 
-  /** The value below which a share `q` (0..1) of the samples fall, ms; null with no samples. */
+  /** The sample at share `q` (0..1) of them, to the nearest rank as HDR histograms count, ms; null with no samples. */
   percentile(q: number): number | null {
     if (this.h.count === 0) return null;
     // perf_hooks takes a percentile in (0, 100]: the lowest sample stands for q = 0.
