@@ -60,7 +60,7 @@ function writeDatabase(db: string, list: string, lineBytes: number, port: number
   for (let line = 1; line <= upTo; line++) {
     const url = lineText(port, line);
     // Parked URLs are another host's (the one that held the checkpoint back), on an origin of their own.
-    if (parked && line >= parked.from && line <= parked.to) parking.push({ seq: line, line, host: '127.0.0.2', url: `http://127.0.0.2:${parkedPort}/p${line}` });
+    if (parked && line >= parked.from && line <= parked.to) parking.push({ seq: line, line, host: '127.0.0.2', url: `http://127.0.0.2:${parkedPort}/p${line}`, source: null });
     else if (line !== checkpoint + 1) {
       // Line checkpoint + 1 was in flight at the kill: no row, not parked.
       batch.push({

@@ -12,6 +12,8 @@ export interface Job {
   host: string;
   /** A bare host name: try https://host/ first, then http://host/ when HTTPS gets no answer. */
   bare: boolean;
+  /** For spreadsheet and JSON lists: the record's other fields, as JSON; stored as `results.source`. */
+  source?: string | null;
 }
 
 /** One redirect hop, kept in the `redirects` table. */
@@ -42,6 +44,8 @@ export interface ResultRow {
   /** Answers of 429 or 503 (the host pushing back) this URL drew on its way. */
   throttled: number;
   hops: Hop[] | null;
+  /** The record's other fields, as JSON (spreadsheet and JSON lists); null for text lists. */
+  source?: string | null;
 }
 
 /** Every outcome a row can have (the README's table). */

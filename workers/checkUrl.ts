@@ -302,7 +302,7 @@ function refusesHttps(outcome: Outcome): boolean {
 
 function toRow(job: Job, result: Success | Failure, trail: Trail, elapsed: number): ResultRow {
   const row: ResultRow = {
-    ...emptyRow(job.line, job.text, job.host),
+    ...emptyRow(job.line, job.text, job.host, job.source),
     final_url: trail.url.href,
     redirects: trail.hops.length,
     attempts: trail.attempts,

@@ -439,7 +439,7 @@ export class Frontier {
       if (this.pool.isOut(row.line) || this.writer.unparking(row.line)) continue;
       const parsed = parseLine(row.url);
       if (parsed.kind !== 'url') continue;
-      lane.cache.push({ line: row.line, text: row.url, target: parsed.target, host: row.host, bare: parsed.bare });
+      lane.cache.push({ line: row.line, text: row.url, target: parsed.target, host: row.host, bare: parsed.bare, source: row.source });
     }
   }
 

@@ -27,24 +27,24 @@ export function outcomeCounts(db: Database): Array<{ outcome: Outcome; urls: num
 }
 
 /** A row with every column at its empty value; the constructors below and checkUrl fill in theirs. */
-export function emptyRow(line: number, url: string, host: string | null): ResultRow {
+export function emptyRow(line: number, url: string, host: string | null, source: string | null = null): ResultRow {
   return {
-    line, url, host, outcome: 'response', status: null, error_code: null, error_message: null, final_url: null,
+    line, url, host, source, outcome: 'response', status: null, error_code: null, error_message: null, final_url: null,
     redirects: 0, method: null, attempts: 0, remote_ip: null, content_type: null, content_length: null,
     elapsed_ms: null, checked_at: Date.now(), throttled: 0, hops: null,
   };
 }
 
-export function invalidRow(line: number, url: string, code: string, message: string): ResultRow {
-  return { ...emptyRow(line, url, null), outcome: 'invalid_url', error_code: code, error_message: message };
+export function invalidRow(line: number, url: string, code: string, message: string, source: string | null = null): ResultRow {
+  return { ...emptyRow(line, url, null, source), outcome: 'invalid_url', error_code: code, error_message: message };
 }
 
 /** A URL not tried (attempts 0): its host failed to connect too often first. */
 export function hostDownRow(job: Job, down: HostDown): ResultRow {
-  return { ...emptyRow(job.line, job.text, job.host), outcome: down.outcome, error_code: Codes.hostDown, error_message: down.message, final_url: job.target };
+  return { ...emptyRow(job.line, job.text, job.host, job.source), outcome: down.outcome, error_code: Codes.hostDown, error_message: down.message, final_url: job.target };
 }
 
 export function internalErrorRow(job: Job, err: unknown): ResultRow {
   const text = String((err as Error)?.stack ?? err).slice(0, 500);
-  return { ...emptyRow(job.line, job.text, job.host), outcome: 'protocol_error', error_code: Codes.internal, error_message: text, final_url: job.target };
+  return { ...emptyRow(job.line, job.text, job.host, job.source), outcome: 'protocol_error', error_code: Codes.internal, error_message: text, final_url: job.target };
 }

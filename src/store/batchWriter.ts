@@ -38,7 +38,7 @@ export class BatchWriter {
 
   /** Parks a URL in `pending` at place `seq` (see the frontier). */
   park(seq: number, job: Job): void {
-    this.parked.push({ seq, line: job.line, host: job.host, url: job.text });
+    this.parked.push({ seq, line: job.line, host: job.host, url: job.text, source: job.source ?? null });
     this.parkedByHost.set(job.host, (this.parkedByHost.get(job.host) ?? 0) + 1);
     this.grew();
   }

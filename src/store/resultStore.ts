@@ -31,32 +31,33 @@ export interface PreviousSweep {
   finishedBefore: boolean;
 }
 
-/** Rows per INSERT: one statement call per 64 rows costs far less than 64 calls (17 columns, 1088 values). */
+/** Rows per INSERT: one statement call per 64 rows costs far less than 64 calls (18 columns, 1152 values). */
 const ROWS_PER_STATEMENT = 64;
 
 /** The columns of `results` in insert order; `results_history` holds the same ones. */
 const RESULT_COLUMNS = `line, url, host, outcome, status, error_code, error_message, final_url,
-    redirects, method, attempts, remote_ip, content_type, content_length, elapsed_ms, checked_at, throttled`;
+    redirects, method, attempts, remote_ip, content_type, content_length, elapsed_ms, checked_at, throttled, source`;
 
 function insertSql(rows: number): string {
-  const one = `(${Array(17).fill('?').join(', ')})`;
+  const one = `(${Array(18).fill('?').join(', ')})`;
   return `INSERT OR REPLACE INTO results (${RESULT_COLUMNS}) VALUES ${Array(rows).fill(one).join(', ')}`;
 }
 
 function pushValues(values: unknown[], r: ResultRow): unknown[] {
   values.push(
     r.line, r.url, r.host, r.outcome, r.status, r.error_code, r.error_message, r.final_url,
-    r.redirects, r.method, r.attempts, r.remote_ip, r.content_type, r.content_length, r.elapsed_ms, r.checked_at, r.throttled,
+    r.redirects, r.method, r.attempts, r.remote_ip, r.content_type, r.content_length, r.elapsed_ms, r.checked_at, r.throttled, r.source ?? null,
   );
   return values;
 }
 
-/** A URL parked in `pending`: its place in the parking order, its line, host and text. */
+/** A URL parked in `pending`: its place in the parking order, its line, host and text (and its record's other fields). */
 export interface Parked {
   seq: number;
   line: number;
   host: string;
   url: string;
+  source: string | null;
 }
 
 /** One transaction's worth: URLs parked, results recorded, parked URLs whose results these are, and the checkpoint. */
@@ -118,11 +119,11 @@ export class ResultStore {
       'UPDATE runs SET checkpoint_line = ?, checkpoint_input = ?, checkpoint_offset = ?, results_rows = results_rows + ? WHERE id = ?',
     );
     this.countRows = this.db.prepare('UPDATE runs SET results_rows = results_rows + ? WHERE id = ?');
-    this.insertParked = this.db.prepare('INSERT INTO pending (seq, line, host, url) VALUES (?, ?, ?, ?)');
+    this.insertParked = this.db.prepare('INSERT INTO pending (seq, line, host, url, source) VALUES (?, ?, ?, ?, ?)');
     this.deleteParked = this.db.prepare('DELETE FROM pending WHERE line = ?');
     this.writeBatchTx = this.db.transaction(({ parked, rows, unparked, checkpoint }: Batch) => {
       // Parked first: a URL parked and answered within one batch is then inserted and deleted again.
-      for (const p of parked) this.insertParked.run(p.seq, p.line, p.host, p.url);
+      for (const p of parked) this.insertParked.run(p.seq, p.line, p.host, p.url, p.source);
       let i = 0;
       // Rows added, for the count the run keeps. SQLite counts a REPLACE of an existing line as a change
       // too; lines are recorded once (the frontier sees to it, the REPLACE is a safeguard), and a finished
@@ -214,7 +215,7 @@ export class ResultStore {
 
   /** URLs parked for one host after place `afterSeq`, in order, at most `limit`. */
   parked(host: string, afterSeq: number, limit: number): Parked[] {
-    return this.db.prepare('SELECT seq, line, host, url FROM pending WHERE host = ? AND seq > ? ORDER BY seq LIMIT ?').all(host, afterSeq, limit) as Parked[];
+    return this.db.prepare('SELECT seq, line, host, url, source FROM pending WHERE host = ? AND seq > ? ORDER BY seq LIMIT ?').all(host, afterSeq, limit) as Parked[];
   }
 
   /** Hosts with parked URLs after host `after` (in name order): how many each, and the first one's place. */
@@ -252,7 +253,7 @@ export class ResultStore {
         )
         .run(runId, ...args);
       const moved = this.db
-        .prepare(`INSERT INTO pending (seq, line, host, url) SELECT ? + row_number() OVER (ORDER BY line) - 1, line, host, url FROM results WHERE ${match}`)
+        .prepare(`INSERT INTO pending (seq, line, host, url, source) SELECT ? + row_number() OVER (ORDER BY line) - 1, line, host, url, source FROM results WHERE ${match}`)
         .run(base, ...args).changes;
       this.db.exec('DELETE FROM redirect_hops WHERE line IN (SELECT line FROM pending)');
       const removed = this.db.prepare('DELETE FROM results WHERE line IN (SELECT line FROM pending)').run().changes;

@@ -2,7 +2,7 @@
 import { FAILURE_SQL, STATUS_CLASS_SQL } from '../result/row.js';
 
 /** Bumped whenever the layout changes; kept in SQLite's `PRAGMA user_version`. */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 /** The few statements a migration needs; what each step looks at before it changes anything. */
 export interface MigrationDb {
@@ -33,6 +33,13 @@ export const MIGRATIONS: Record<number, (db: MigrationDb) => void> = {
     if (columns.length > 0 && !columns.includes('results_rows')) {
       db.exec('ALTER TABLE runs ADD COLUMN results_rows INTEGER');
       db.exec('UPDATE runs SET results_rows = (SELECT count(*) FROM results) WHERE id = (SELECT max(id) FROM runs)');
+    }
+  },
+  4: (db) => {
+    // Spreadsheet and JSON lists keep each record's other fields with its row, parked or replaced too.
+    for (const table of ['results', 'pending', 'results_history']) {
+      const columns = db.columns(table);
+      if (columns.length > 0 && !columns.includes('source')) db.exec(`ALTER TABLE ${table} ADD COLUMN source TEXT`);
     }
   },
 };
@@ -71,7 +78,8 @@ CREATE TABLE IF NOT EXISTS results (
   content_length INTEGER,              -- from the header, or the bytes read with GET
   elapsed_ms     REAL,                 -- time worked on, from the first request's start (waits for the host's turn excluded)
   checked_at     INTEGER NOT NULL,     -- unix ms
-  throttled      INTEGER NOT NULL DEFAULT 0 -- 429 and 503 answers drawn on the way (the host pushing back)
+  throttled      INTEGER NOT NULL DEFAULT 0, -- 429 and 503 answers drawn on the way (the host pushing back)
+  source         TEXT                  -- spreadsheet and JSON lists: the record's other fields, JSON
 );
 
 -- URLs read but not yet swept because their host could not take them then (the frontier's overflow), or
@@ -81,7 +89,8 @@ CREATE TABLE IF NOT EXISTS pending (
   seq   INTEGER PRIMARY KEY,           -- order of parking: a host's URLs are taken back in this order
   line  INTEGER NOT NULL UNIQUE,       -- the input line
   host  TEXT NOT NULL,
-  url   TEXT NOT NULL                  -- the line as written (trimmed); parsed again when taken back
+  url   TEXT NOT NULL,                 -- the line as written (trimmed); parsed again when taken back
+  source TEXT                          -- results.source to be
 );
 CREATE INDEX IF NOT EXISTS pending_host ON pending(host, seq);
 
@@ -105,6 +114,7 @@ CREATE TABLE IF NOT EXISTS results_history (
   elapsed_ms     REAL,
   checked_at     INTEGER NOT NULL,
   throttled      INTEGER NOT NULL,
+  source         TEXT,
   hops           TEXT,                 -- JSON array of its redirect_hops rows, or NULL
   PRIMARY KEY (line, replaced_by)
 ) WITHOUT ROWID;

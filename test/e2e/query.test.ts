@@ -177,6 +177,10 @@ describe('views', () => {
     const columns = (after.pragma('table_info(runs)') as Array<{ name: string }>).map((c) => c.name);
     assert.ok(columns.includes('pid') && columns.includes('hostname'), 'early version-1 runs tables gain pid and hostname');
     assert.ok(columns.includes('results_rows'), 'runs gain the count of rows (schema 4)');
+    for (const table of ['results', 'pending', 'results_history']) {
+      const names = (after.pragma(`table_info(${table})`) as Array<{ name: string }>).map((c) => c.name);
+      assert.ok(names.includes('source'), `${table} gains source (schema 5)`);
+    }
     after.close();
   });
 });

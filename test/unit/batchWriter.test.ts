@@ -43,7 +43,7 @@ test('a batch carries its rows, its parked and unparked URLs, and the checkpoint
     assert.equal(writer.unparking(5), true);
     writer.flush();
     assert.deepEqual(fake.writes, [
-      { lines: [1], checkpoint: { line: 2, input: 0, offset: 20 }, parked: [{ seq: 7, line: 2, host: 'a.test', url: 'http://a.test/' }], unparked: [5] },
+      { lines: [1], checkpoint: { line: 2, input: 0, offset: 20 }, parked: [{ seq: 7, line: 2, host: 'a.test', url: 'http://a.test/', source: null }], unparked: [5] },
     ]);
     assert.equal(writer.holdsParked('a.test'), false);
     assert.equal(writer.unparking(5), false);

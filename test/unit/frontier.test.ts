@@ -252,7 +252,7 @@ describe('the frontier', () => {
   test('URLs parked by an earlier run are adopted: sent as the host has room, in their order', () => {
     const f = setup();
     try {
-      f.store.write([], null, [10, 20, 30, 40, 50, 60].map((line, i) => ({ seq: i + 1, line, host: 'old.test', url: `http://old.test/${line}` })));
+      f.store.write([], null, [10, 20, 30, 40, 50, 60].map((line, i) => ({ seq: i + 1, line, host: 'old.test', url: `http://old.test/${line}`, source: null })));
       assert.equal(f.frontier.adopt('old.test', 6, 1), null);
       assert.deepEqual(f.workers.linesOf('old.test'), [10, 20, 30, 40]);
       f.answer(0, [10, 20]);

@@ -47,12 +47,13 @@ function row(line: number, over: Partial<ResultRow> = {}): ResultRow {
     checked_at: 1_700_000_000_000 + line,
     throttled: 0,
     hops: null,
+    source: null,
     ...over,
   };
 }
 
 function parked(seq: number, line: number, host = `host${line}.example`): Parked {
-  return { seq, line, host, url: `https://${host}/page?n=${line}` };
+  return { seq, line, host, url: `https://${host}/page?n=${line}`, source: null };
 }
 
 const INPUTS: InputIdentity[] = [
@@ -71,6 +72,27 @@ describe('a new database', () => {
     withStore(dbPath(), (store) => {
       const tables = store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
       assert.deepEqual(tables, ['pending', 'redirect_hops', 'results', 'results_history', 'runs']);
+    });
+  });
+
+  test('a schema 4 database gains source in results, pending and results_history, keeping their rows', () => {
+    const file = dbPath();
+    withStore(file, (store) => {
+      store.beginRun(INPUTS, {}, '0.0.1', START);
+      store.write([row(1)], null, [parked(1, 2)]);
+    });
+    const old = new Database(file);
+    for (const table of ['results', 'pending', 'results_history']) old.exec(`ALTER TABLE ${table} DROP COLUMN source`);
+    old.pragma('user_version = 4');
+    old.close();
+    withStore(file, (store) => {
+      assert.equal(store.db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+      for (const table of ['results', 'pending', 'results_history']) {
+        const names = (store.db.pragma(`table_info(${table})`) as Array<{ name: string }>).map((c) => c.name);
+        assert.equal(names.at(-1), 'source', table);
+      }
+      assert.deepEqual(store.db.prepare('SELECT line, source FROM results').all(), [{ line: 1, source: null }]);
+      assert.deepEqual(store.parked('host2.example', 0, 10), [{ ...parked(1, 2), source: null }]);
     });
   });
 
@@ -112,7 +134,7 @@ describe('writing a sweep', () => {
   test('every column of a row round-trips', () => {
     withStore(dbPath(), (store) => {
       store.beginRun(INPUTS, {}, '0.0.1', START);
-      const ok = row(1, { content_length: 5_000_000_000, elapsed_ms: 1234.5 });
+      const ok = row(1, { content_length: 5_000_000_000, elapsed_ms: 1234.5, source: '{"company":"Ünïcode, \\"Ltd\\"","id":7}' });
       const failed = row(2, {
         url: 'nxdomain.example',
         host: 'nxdomain.example',
@@ -290,7 +312,7 @@ describe('resume state', () => {
         [
           row(1),
           row(2, { outcome: 'timeout', status: null, error_code: 'UND_ERR_HEADERS_TIMEOUT', redirects: 1, hops: [hop] }),
-          row(3, { outcome: 'connect_timeout', status: null, error_code: 'URLSWEEP_HOST_DOWN' }),
+          row(3, { outcome: 'connect_timeout', status: null, error_code: 'URLSWEEP_HOST_DOWN', source: '{"id":"3"}' }),
           row(4, { status: 503 }),
           row(5, { outcome: 'invalid_url', status: null, host: null, error_code: 'URLSWEEP_INVALID_URL' }),
         ],
@@ -301,17 +323,17 @@ describe('resume state', () => {
       const moved = store.redo(['timeout', 'URLSWEEP_HOST_DOWN', '503', 'URLSWEEP_INVALID_URL']);
       assert.equal(moved, 3, 'invalid_url rows are never redone: the line has not changed');
       assert.deepEqual(store.db.prepare('SELECT line FROM results ORDER BY line').pluck().all(), [1, 5]);
-      assert.deepEqual(store.db.prepare('SELECT line, host FROM pending ORDER BY seq').all(), [
-        { line: 2, host: 'host2.example' },
-        { line: 3, host: 'host3.example' },
-        { line: 4, host: 'host4.example' },
+      assert.deepEqual(store.db.prepare('SELECT line, host, source FROM pending ORDER BY seq').all(), [
+        { line: 2, host: 'host2.example', source: null },
+        { line: 3, host: 'host3.example', source: '{"id":"3"}' },
+        { line: 4, host: 'host4.example', source: null },
       ]);
       assert.equal(count(store.db, 'redirect_hops'), 0);
-      const history = store.db.prepare('SELECT replaced_by, line, outcome, status, hops FROM results_history ORDER BY line').all() as Array<Record<string, unknown>>;
-      assert.deepEqual(history.map((h) => [h.replaced_by, h.line, h.outcome, h.status]), [
-        [2, 2, 'timeout', null],
-        [2, 3, 'connect_timeout', null],
-        [2, 4, 'response', 503],
+      const history = store.db.prepare('SELECT replaced_by, line, outcome, status, hops, source FROM results_history ORDER BY line').all() as Array<Record<string, unknown>>;
+      assert.deepEqual(history.map((h) => [h.replaced_by, h.line, h.outcome, h.status, h.source]), [
+        [2, 2, 'timeout', null, null],
+        [2, 3, 'connect_timeout', null, '{"id":"3"}'],
+        [2, 4, 'response', 503, null],
       ]);
       assert.deepEqual(JSON.parse(history[0]!.hops as string), [{ hop: 1, ...hop }]);
       assert.equal(history[1]!.hops, null);

@@ -40,7 +40,7 @@ function recordRun(
   withStore(file, (store) => {
     store.beginRun(INPUTS, run.options ?? OPTIONS, VERSION, START);
     const rows = run.lines.map((line) => ({ ...emptyRow(line, `http://h${line}.test/`, `h${line}.test`), status: 200 }));
-    const parked = (run.parked ?? []).map((line, i) => ({ seq: i + 1, line, host: `h${line}.test`, url: `http://h${line}.test/` }));
+    const parked = (run.parked ?? []).map((line, i) => ({ seq: i + 1, line, host: `h${line}.test`, url: `http://h${line}.test/`, source: null }));
     store.write(rows, run.checkpoint, parked);
     if (run.state !== 'running') store.endRun(run.state);
   });
