@@ -22,6 +22,7 @@ import { readReport } from './report/reportData.js';
 import { reportText } from './report/reportText.js';
 import { writeReportHtml } from './report/reportHtml.js';
 import { DEMO_QUERIES, runDemo } from './demo/demo.js';
+import { INPUT_FORMATS, type InputFormat } from './input/records.js';
 import type { SweepSummary } from './sweep/summary.js';
 
 const defaults = defaultOptions();
@@ -67,6 +68,8 @@ async function run(argv: ArgsOf<typeof runArgs>): Promise<number> {
   const options: SweepOptions = {
     ...defaults,
     inputs: argv.input.map((i) => (i === STDIN_TOKEN ? '-' : i)),
+    inputFormat: argv.inputFormat ?? null,
+    column: argv.column ?? null,
     db: argv.db,
     fresh: argv.fresh,
     threads: argv.threads,
@@ -192,8 +195,10 @@ async function demo(argv: ArgsOf<typeof demoArgs>): Promise<number> {
 
 const runArgs = (y: Argv) =>
   y
-    .positional('input', { type: 'string', array: true, demandOption: true, describe: 'Files with one URL or host name per line' })
+    .positional('input', { type: 'string', array: true, demandOption: true, describe: 'Files with one URL or host name per line, or CSV, TSV and JSON-lines lists (see --input-format)' })
     .option('db', { type: 'string', default: defaults.db, coerce: last<string>(), describe: 'Database file for the results' })
+    .option('input-format', { choices: INPUT_FORMATS, coerce: last<InputFormat>(), describe: 'text: one URL or host name a line; csv, tsv: a header row, then records; jsonl: one JSON object a line (default: by extension, .csv .tsv .jsonl .ndjson, .gz looked through; else text)' })
+    .option('column', { type: 'string', coerce: last<string>(), describe: "The URL's column in a CSV or TSV list (its name, or its number from 1) or field in a JSON-lines list (default: url); the other fields land in results.source as JSON" })
     .option('fresh', { type: 'boolean', default: false, describe: "Discard the database's earlier sweep and start over" })
     .option('method', { choices: ['HEAD', 'GET'] as const, default: defaults.method, coerce: last((m: string) => m.toUpperCase() as SweepOptions['method']), describe: 'HEAD falls back to GET on 405 and 501; GET reads (and counts) the body' })
     .option('concurrency', { alias: 'c', type: 'number', default: defaults.concurrency, coerce: positive('concurrency'), describe: 'Requests in flight, across all threads' })
@@ -230,6 +235,7 @@ const runArgs = (y: Argv) =>
     .option('sim', { type: 'boolean', default: false, describe: 'Sweep the built-in simulated internet on loopback (offline showcase; timeouts default to 6s total, 2s each stage)' })
     .example('$0 run urls.txt', 'HEAD every URL in urls.txt into urlsweep.db')
     .example('$0 run part1.txt part2.txt.gz --db crawl.db -c 2000', 'Two inputs, 2000 requests in flight')
+    .example('$0 run companies.csv --column website', "A spreadsheet export: its other columns in results.source (SELECT source->>'name', status FROM results)")
     .example('zcat dump.gz | $0 run - --method GET --timeout 20s', 'Read stdin, GET bodies')
     .example('$0 run urls.txt --db crawl.db', 'Run again after a stop: resumes where it left off')
     .example('$0 run urls.txt --host-rate 2/s --rate 500/s', 'Politely: at most 2 requests a second to any host, 500 in all')

@@ -14,10 +14,14 @@ export interface InputLine {
   line: number;
   /** The decoded text without the line ending; null when the line was too long or not UTF-8. */
   text: string | null;
-  /** Why text is null. */
-  problem: 'too_long' | 'binary' | null;
-  /** The first bytes of a rejected line, as a hint for the user. */
+  /** Why text is null: a line too long or not text, or a record that could not be read or has no URL field. */
+  problem: 'too_long' | 'binary' | 'bad_record' | null;
+  /** The first bytes of a rejected line, as a hint for the user; for a bad record, what was wrong with it. */
   preview: string | null;
+  /** A spreadsheet or JSON record's other fields, as JSON; null for text lists (and records with no others). */
+  source?: string | null;
+  /** A record's URL field (spreadsheet and JSON lists): an empty one is an invalid row, not a skipped line. */
+  record?: boolean;
   /** Which input this line came from (index into the inputs list). */
   input: number;
   /** Byte offset in that input just after this line's newline; -1 where offsets mean nothing (stdin, `.gz`). */
@@ -48,7 +52,8 @@ function isGzip(path: string): boolean {
   return path.toLowerCase().endsWith('.gz');
 }
 
-function open(path: string, progress: ReadProgress, start: number, signal: AbortSignal | undefined): Readable {
+/** An input as a stream of bytes: a file from `start`, or stdin; `.gz` decompressed; raw bytes counted in `progress`. */
+export function open(path: string, progress: ReadProgress, start: number, signal: AbortSignal | undefined): Readable {
   const raw: Readable = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: 1 << 20, start });
   // Stopping must not wait for input that does not come (a stalled pipe, a hung network share).
   if (signal) addAbortSignal(signal, raw);
@@ -163,7 +168,7 @@ export async function* readLines(
   }
 }
 
-function preview(bytes: Buffer): string {
+export function preview(bytes: Buffer): string {
   const head = bytes.subarray(0, 100);
   // Show bytes a terminal can print; replace the rest so a stored preview never carries control codes.
   return head.toString('latin1').replace(/[^\x20-\x7e]/g, '?');

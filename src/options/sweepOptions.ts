@@ -4,10 +4,15 @@ import type { EngineConfig } from '../messages.js';
 import { connectionsPerWorker } from './openFiles.js';
 import { VERSION } from '../version.js';
 import { recordedProxy, resolveProxy } from './proxySettings.js';
+import type { InputFormat } from '../input/records.js';
 
 export interface SweepOptions {
   /** Paths of the inputs in order; `-` is stdin; `.gz` files are decompressed. */
   inputs: string[];
+  /** text (one URL a line), csv, tsv or jsonl; null: by the inputs' extension. */
+  inputFormat: InputFormat | null;
+  /** The URL's column (name, or 1-based number) or JSON field in spreadsheet and JSON lists; null: `url`. */
+  column: string | null;
   /** The database file. */
   db: string;
   /** Discard the database's earlier sweep instead of refusing or resuming. */
@@ -55,6 +60,8 @@ export const DEFAULT_USER_AGENT = `urlsweep/${VERSION} (URL checker; +https://ww
 export function defaultOptions(): Omit<SweepOptions, 'inputs'> {
   return {
     db: 'urlsweep.db',
+    inputFormat: null,
+    column: null,
     fresh: false,
     threads: availableParallelism(),
     concurrency: 512,

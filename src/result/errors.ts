@@ -15,6 +15,8 @@ export const Codes = {
   unsupportedScheme: 'URLSWEEP_UNSUPPORTED_SCHEME',
   lineTooLong: 'URLSWEEP_LINE_TOO_LONG',
   binaryLine: 'URLSWEEP_BINARY_LINE',
+  /** A spreadsheet or JSON record that could not be read, or whose URL field is missing or empty. */
+  badRecord: 'URLSWEEP_BAD_RECORD',
   /** A URL not tried: its host had failed --host-errors times in a row with no answer (no connection, or silence). */
   hostDown: 'URLSWEEP_HOST_DOWN',
   /** A status line whose status is below 100 (`000`, `042`): not an HTTP answer. */

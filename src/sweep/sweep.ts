@@ -3,7 +3,8 @@
 // progress. Everything the CLI's `run` does is this call.
 import { fitOpenFiles } from '../options/openFiles.js';
 import { boundHeapGrowth } from './heapGrowth.js';
-import { readLines, ReadProgress, type InputLine } from '../input/lineReader.js';
+import { ReadProgress, type InputLine } from '../input/lineReader.js';
+import { inputFormat, readInput as readRecords } from '../input/records.js';
 import { parseLine } from '../input/parseLine.js';
 import { identify } from '../input/inputIdentity.js';
 import type { Job, ResultRow } from '../messages.js';
@@ -19,7 +20,7 @@ import { engineConfig, recordedOptions, type SweepOptions } from '../options/swe
 import { summarize, type SweepSummary } from './summary.js';
 import { planRun } from './runPlan.js';
 import { Interrupt } from './interrupt.js';
-import { SweepError, UsageError } from '../result/errors.js';
+import { Codes, SweepError, UsageError } from '../result/errors.js';
 import { VERSION } from '../version.js';
 import { resolveProxy } from '../options/proxySettings.js';
 
@@ -52,8 +53,11 @@ export async function runSweep(
   if (options.spreadHosts && options.perHost < options.threads) {
     throw new UsageError(`--spread-hosts splits --per-host between the ${options.threads} threads: it needs --per-host ${options.threads} or more`);
   }
-  // Proxy settings (--proxy, or the environment's) are checked before the database is touched.
+  // Proxy settings (--proxy, or the environment's) and the input's format are checked before the database is touched.
   resolveProxy(options.proxy, options.noProxy);
+  if (inputFormat(options.inputs, options.inputFormat) === 'text' && options.column !== null) {
+    throw new UsageError('--column names a column of a CSV or TSV list or a field of a JSON-lines list: these inputs are read as text (give --input-format)');
+  }
   const identity = identify(options.inputs);
   const store = new ResultStore(options.db);
   try {
@@ -210,7 +214,8 @@ async function sweepLines(
     // Lines above the checkpoint an earlier run recorded or parked: not swept again.
     const done = new DoneLines(store, from.line);
     try {
-      for await (const lines of readLines(options.inputs, progress, from, signal)) {
+      const format = inputFormat(options.inputs, options.inputFormat);
+      for await (const lines of readRecords(options.inputs, format, options.column, progress, from, signal)) {
         stats.linesRead += lines.length;
         for (const input of lines) {
           if (interrupt.stopping) return;
@@ -239,22 +244,36 @@ async function sweepLines(
 /** One line: no row (blank, comment), an `invalid_url` row at once, or a URL for the frontier. */
 function route(input: InputLine, record: (row: ResultRow) => void, checkpoint: CheckpointTracker, stats: SweepStats): Job | null {
   stats.issued++;
+  const source = input.source ?? null;
+  if (input.problem === 'bad_record') {
+    record(invalidRow(input.line, '', Codes.badRecord, input.preview ?? 'unreadable record', source));
+    return null;
+  }
   if (input.text === null) {
     const message = input.problem === 'too_long' ? 'line too long' : 'not text (binary or invalid UTF-8)';
     record(invalidRow(input.line, input.preview ?? '', input.problem === 'too_long' ? 'URLSWEEP_LINE_TOO_LONG' : 'URLSWEEP_BINARY_LINE', message));
     return null;
   }
+  // A record's URL field that is empty is still a record: it gets its row (a blank line in a list does not).
+  if (input.record && input.text.trim() === '') {
+    record(invalidRow(input.line, '', Codes.badRecord, 'the URL field is empty', source));
+    return null;
+  }
   const parsed = parseLine(input.text);
+  if (parsed.kind === 'skip' && input.record) {
+    record(invalidRow(input.line, input.text.trim().slice(0, 2048), Codes.invalidUrl, 'not a URL', source));
+    return null;
+  }
   if (parsed.kind === 'skip') {
     stats.issued--;
     checkpoint.complete(input.line);
     return null;
   }
   if (parsed.kind === 'invalid') {
-    record(invalidRow(input.line, input.text.trim().slice(0, 2048), parsed.code, parsed.message));
+    record(invalidRow(input.line, input.text.trim().slice(0, 2048), parsed.code, parsed.message, source));
     return null;
   }
-  return { line: input.line, text: input.text.trim(), target: parsed.target, host: parsed.host, bare: parsed.bare };
+  return { line: input.line, text: input.text.trim(), target: parsed.target, host: parsed.host, bare: parsed.bare, source };
 }
 
 function startProgress(
