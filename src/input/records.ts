@@ -5,13 +5,15 @@
 import { extname } from 'node:path';
 import { parse, type CsvError } from 'csv-parse';
 import { SweepError, UsageError } from '../result/errors.js';
-import { MAX_LINE_BYTES, open, preview, readLines, type InputLine, type ReadProgress, type StartPoint } from './lineReader.js';
+import { open, preview, readLines, type InputLine, type ReadProgress, type StartPoint } from './lineReader.js';
 
 export const INPUT_FORMATS = ['text', 'csv', 'tsv', 'jsonl'] as const;
 export type InputFormat = (typeof INPUT_FORMATS)[number];
 
 /** The URL column when --column is not given: a column (or field) of this name, in any case. */
 const DEFAULT_COLUMN = 'url';
+/** A CSV record longer than this stops the sweep: a quote left open would otherwise swallow the rest of the file. */
+export const MAX_RECORD_BYTES = 1 << 20;
 
 /** The format of the inputs: as given, else by extension (`.gz` looked through); every input the same. */
 export function inputFormat(inputs: string[], given: InputFormat | null): InputFormat {
@@ -48,7 +50,7 @@ async function* readJsonLines(inputs: string[], field: string, progress: ReadPro
       if (line.text === null || line.text.trim() === '') continue;
       let value: unknown;
       try {
-        value = JSON.parse(line.text);
+        value = JSON.parse(line.text.charCodeAt(0) === 0xfeff ? line.text.slice(1) : line.text);
       } catch (err) {
         reject(line, `not JSON: ${(err as Error).message}`);
         continue;
@@ -57,7 +59,9 @@ async function* readJsonLines(inputs: string[], field: string, progress: ReadPro
         reject(line, 'not a JSON object');
         continue;
       }
-      const { [field]: url, ...rest } = value as Record<string, unknown>;
+      const object = value as Record<string, unknown>;
+      const key = field in object ? field : (Object.keys(object).find((k) => k.toLowerCase() === field.toLowerCase()) ?? field);
+      const { [key]: url, ...rest } = object;
       line.record = true;
       line.source = Object.keys(rest).length > 0 ? JSON.stringify(rest) : null;
       if (typeof url !== 'string') {
@@ -93,13 +97,19 @@ async function* readCsv(inputs: string[], delimiter: string, column: string | nu
     const skipped: Array<{ after: number; why: string }> = [];
     const parser = parse({
       delimiter,
+      // CRLF and LF alike, even mixed in one file (csv-parse would otherwise keep the first line's).
+      record_delimiter: ['\r\n', '\n'],
       bom: true,
       relax_column_count: true,
+      // A quote inside a field (5" screen) is text, as spreadsheets write it; only a quote left open is an error.
+      relax_quotes: true,
       skip_empty_lines: true,
-      max_record_size: MAX_LINE_BYTES,
-      // A record that breaks the quoting rules gets an invalid row; the records after it are read on.
+      max_record_size: MAX_RECORD_BYTES,
+      // A quote left open at the end gets an invalid row for its record, the others theirs.
       skip_records_with_error: true,
       on_skip: (err: CsvError | undefined, raw: string | undefined) => {
+        // Past the size cap csv-parse cannot go on (it would drop the rest unsaid): stop the sweep instead.
+        if (err?.code === 'CSV_MAX_RECORD_SIZE') throw err;
         const excerpt = raw ? ` (${preview(Buffer.from(raw.slice(0, 100)))})` : '';
         skipped.push({ after: parser.info.records, why: `not CSV: ${err?.message ?? 'unreadable'}${excerpt}` });
         return undefined;
@@ -123,12 +133,13 @@ async function* readCsv(inputs: string[], delimiter: string, column: string | nu
         flushSkipped(emitted);
         emitted++;
         if (!header) {
-          header = fields;
-          urlAt = columnIndex(header, column, name);
+          header = uniqueNames(fields);
+          urlAt = columnIndex(fields, column, name);
           continue;
         }
         const url = fields[urlAt];
-        const others: Record<string, string> = {};
+        // No prototype, so a column named __proto__ is a column like the others.
+        const others: Record<string, string> = Object.create(null) as Record<string, string>;
         fields.forEach((value, i) => {
           if (i !== urlAt) others[header![i] ?? `column ${i + 1}`] = value;
         });
@@ -146,10 +157,23 @@ async function* readCsv(inputs: string[], delimiter: string, column: string | nu
       flushSkipped(Infinity);
     } catch (err) {
       if ((err as Error).name === 'AbortError' || err instanceof UsageError) throw err;
+      if ((err as CsvError).code === 'CSV_MAX_RECORD_SIZE') {
+        throw new SweepError(`cannot read ${name}: the record after record ${number} is over ${MAX_RECORD_BYTES >> 20} MiB: a quote left open?`);
+      }
       throw new SweepError(`cannot read ${name}: ${(err as Error).message}`);
     }
     if (out.length > 0) yield out;
   }
+}
+
+/** Header names, a repeated one numbered (tag, tag_2), so that no value is lost from `source`. */
+function uniqueNames(header: string[]): string[] {
+  const seen = new Map<string, number>();
+  return header.map((h) => {
+    const n = (seen.get(h) ?? 0) + 1;
+    seen.set(h, n);
+    return n === 1 ? h : `${h}_${n}`;
+  });
 }
 
 /** The URL column: --column by name (exactly, else in any case) or by 1-based number, else one named url, else the only one. */

@@ -4,7 +4,7 @@ import type { EngineConfig } from '../messages.js';
 import { connectionsPerWorker } from './openFiles.js';
 import { VERSION } from '../version.js';
 import { recordedProxy, resolveProxy } from './proxySettings.js';
-import type { InputFormat } from '../input/records.js';
+import { inputFormat, type InputFormat } from '../input/records.js';
 
 export interface SweepOptions {
   /** Paths of the inputs in order; `-` is stdin; `.gz` files are decompressed. */
@@ -124,5 +124,12 @@ export function recordedOptions(o: SweepOptions): Record<string, unknown> {
   const { caPem, headers, inputs: _inputs, ...rest } = o;
   // The proxies resolved (the environment's included), so that a resume under other ones says so.
   const { proxy: _proxy, noProxy: _noProxy, ...kept } = rest;
-  return { ...kept, proxy: recordedProxy(resolveProxy(o.proxy, o.noProxy)), ca: caPem ? 'custom' : null, headers: Object.keys(headers) };
+  return {
+    ...kept,
+    // As read, the extension's choice included: a resume must read the input the same way (see runPlan).
+    inputFormat: inputFormat(o.inputs, o.inputFormat),
+    proxy: recordedProxy(resolveProxy(o.proxy, o.noProxy)),
+    ca: caPem ? 'custom' : null,
+    headers: Object.keys(headers),
+  };
 }

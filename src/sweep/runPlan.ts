@@ -45,6 +45,14 @@ export function planRun(
   if (why) {
     throw new UsageError(`${store.path} holds a sweep of other input (${why}); use another --db, or --fresh to discard that sweep`);
   }
+  // What a line number is, and which field holds the URL, cannot change within a sweep (its rows, its
+  // checkpoint and its parked URLs count in them). Runs from before these options read text lists.
+  const read = (o: Record<string, unknown>): string => `${(o.inputFormat as string | undefined) ?? 'text'}${o.column ? ` --column ${o.column as string}` : ''}`;
+  if (read(previous.options) !== read(options)) {
+    throw new UsageError(
+      `${store.path} holds a sweep of this input read as ${read(previous.options)}; it is now read as ${read(options)}: give the same --input-format and --column, another --db, or --fresh to discard that sweep`,
+    );
+  }
   const resumed = { from: previous.checkpoint, earlierRows: previous.rows, changedOptions: changes(previous.options, options) };
   if (previous.state === 'finished') {
     if (redo.length === 0) return { kind: 'complete' };
@@ -75,7 +83,8 @@ function stillRunning(run: PreviousSweep): boolean {
 function changes(before: Record<string, unknown>, now: Record<string, unknown>): string[] {
   const out: string[] = [];
   for (const key of Object.keys(now)) {
-    if (key === 'fresh') continue;
+    // Not options of the lines left: --fresh, and how the input is read (the same, or refused above).
+    if (key === 'fresh' || key === 'inputFormat' || key === 'column') continue;
     const a = JSON.stringify(before[key]);
     const b = JSON.stringify(now[key]);
     if (a !== b) out.push(`${key}: ${a ?? 'unset'} -> ${b}`);

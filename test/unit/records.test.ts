@@ -7,8 +7,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { ReadProgress, type InputLine } from '../../src/input/lineReader.js';
-import { inputFormat, readInput, type InputFormat } from '../../src/input/records.js';
-import { UsageError } from '../../src/result/errors.js';
+import { inputFormat, MAX_RECORD_BYTES, readInput, type InputFormat } from '../../src/input/records.js';
+import { SweepError, UsageError } from '../../src/result/errors.js';
 import { tempDir } from '../support/simSweep.js';
 
 const temp = tempDir();
@@ -61,13 +61,27 @@ test('the URL column: by name, in any case, by number, the only one; else an err
   await assert.rejects(read([csv], 'csv', '4'), (e: Error) => e instanceof UsageError && e.message.includes('no column "4" (or of that number)'));
 });
 
-test('an unreadable record gets its row in its place, and the records after it are read on', async () => {
-  const csv = 'url,n\nhttp://1.test/,1\nhttp://2.test/,2 "bad\nhttp://3.test/,3\n';
+test('quotes as spreadsheets write them; a quote left open is a bad record in its place; a runaway one stops the sweep', async () => {
+  const csv = 'url,n\nhttp://1.test/,"5"" screen"\nhttp://2.test/,5" screen\nhttp://3.test/,"open\nhttp://4.test/,4\n';
   const lines = seen(await read([file(csv, '.csv')], 'csv'));
-  assert.deepEqual(lines.map(([n]) => n), [1, 2, 3]);
-  assert.deepEqual(lines[0], [1, 'http://1.test/', { n: '1' }]);
-  assert.match(lines[1]![1] as string, /^bad_record: not CSV: Invalid Opening Quote/);
-  assert.deepEqual(lines[2], [3, 'http://3.test/', { n: '3' }]);
+  assert.deepEqual(lines.slice(0, 2), [
+    [1, 'http://1.test/', { n: '5" screen' }],
+    [2, 'http://2.test/', { n: '5" screen' }],
+  ]);
+  assert.equal(lines.length, 3, 'the open quote took the rest of the file into its record');
+  assert.match(lines[2]![1] as string, /^bad_record: not CSV: Quote Not Closed/);
+  assert.equal(lines[2]![0], 3);
+  // Past MAX_RECORD_BYTES csv-parse cannot go on: saying so beats dropping the rest of the list unsaid.
+  const runaway = `url,n\nhttp://1.test/,1\nhttp://2.test/,"${'x'.repeat(MAX_RECORD_BYTES + 10)}\n` + 'http://3.test/,3\n'.repeat(100_000);
+  await assert.rejects(read([file(runaway, '.csv')], 'csv'), (e: Error) => e instanceof SweepError && /the record after record 1 is over 1 MiB: a quote left open\?/.test(e.message));
+});
+
+test('mixed line endings, repeated column names and a column named __proto__ lose nothing', async () => {
+  const csv = 'url,tag,tag,__proto__\r\nhttp://a.test/,t1,t2,p\nhttp://b.test/,t3,t4,q\r\n';
+  assert.deepEqual(seen(await read([file(csv, '.csv')], 'csv')), [
+    [1, 'http://a.test/', { tag: 't1', tag_2: 't2', ['__proto__']: 'p' }],
+    [2, 'http://b.test/', { tag: 't3', tag_2: 't4', ['__proto__']: 'q' }],
+  ]);
 });
 
 test('TSV, gzip, and record numbers that run on across inputs (each with its header)', async () => {
@@ -94,6 +108,8 @@ test('JSON lines: the url field (or --column), the rest as JSON; blank lines pas
   assert.deepEqual(lines[4], [6, 'bad_record: the record has a number "url" field (name the URL\'s field with --column)', null]);
   assert.deepEqual(lines[5], [7, 'http://c.test/', null]);
   assert.equal((await read([path], 'jsonl', 'href')).find((l) => l.line === 3)!.text, 'http://b.test/');
+  // A BOM before the first object, and the field named in another case, as CSV columns are found.
+  assert.deepEqual(seen(await read([file('\ufeff{"URL":"http://bom.test/","n":1}\n', '.jsonl')], 'jsonl')), [[1, 'http://bom.test/', { n: 1 }]]);
   // Offsets as for text: a resume seeks to the line after the checkpoint.
   const all = await read([path], 'jsonl');
   const resumed = await read([path], 'jsonl', null, { line: 4, input: 0, offset: all.find((l) => l.line === 4)!.offsetAfter });

@@ -236,6 +236,28 @@ describe('other input', () => {
   });
 });
 
+describe('the input read another way', () => {
+  test('another --input-format or --column is refused, and a run from before them counts as text', () => {
+    const file = dbPath();
+    const csv = { ...OPTIONS, inputFormat: 'csv', column: 'website' };
+    recordRun(file, { options: csv, lines: [1], checkpoint: { line: 1, input: 0, offset: -1 }, state: 'interrupted' });
+    assert.equal(plan(file, false, [], csv).kind, 'sweep');
+    const refusedAs = (options: Record<string, unknown>, now: string) =>
+      assert.throws(
+        () => plan(file, false, [], options),
+        (err: Error) =>
+          err instanceof UsageError &&
+          err.message === `${file} holds a sweep of this input read as csv --column website; it is now read as ${now}: give the same --input-format and --column, another --db, or --fresh to discard that sweep`,
+      );
+    refusedAs({ ...csv, inputFormat: 'text', column: null }, 'text');
+    refusedAs({ ...csv, column: '3' }, 'csv --column 3');
+    const old = dbPath();
+    recordRun(old, { lines: [1], checkpoint: { line: 1, input: 0, offset: 10 }, state: 'interrupted' });
+    assert.deepEqual(plan(old, false, [], { ...OPTIONS, inputFormat: 'text', column: null }).kind, 'sweep');
+    assert.throws(() => plan(old, false, [], csv), (err: Error) => err instanceof UsageError && err.message.includes('read as text; it is now read as csv --column website'));
+  });
+});
+
 describe('changed options', () => {
   test('listed as `name: before -> now` in JSON, `unset` for one the earlier run did not record, never --fresh', () => {
     const file = dbPath();
