@@ -161,6 +161,10 @@ async function* readCsv(inputs: string[], delimiter: string, column: string | nu
         throw new SweepError(`cannot read ${name}: the record after record ${number} is over ${MAX_RECORD_BYTES >> 20} MiB: a quote left open?`);
       }
       throw new SweepError(`cannot read ${name}: ${(err as Error).message}`);
+    } finally {
+      // Stopped early (a usage error, an interrupt): the file is closed, and stdin lets the process end.
+      source.unpipe(parser);
+      source.destroy();
     }
     if (out.length > 0) yield out;
   }
