@@ -62,7 +62,7 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 
 CREATE TABLE IF NOT EXISTS results (
-  line           INTEGER PRIMARY KEY,  -- 1-based physical line in the input, across files
+  line           INTEGER PRIMARY KEY,  -- 1-based physical line in the input, across files (record number for CSV, TSV)
   url            TEXT NOT NULL,        -- the line as written
   host           TEXT,
   outcome        TEXT NOT NULL,        -- response | invalid_url | dns_error | connect_refused | ...
