@@ -1,0 +1,74 @@
+// What a body says (workers/bodyReader.ts): SHA-256 and <title> of the body as delivered, through gzip,
+// deflate and brotli; charsets from the header, a <meta> and a BOM; --max-body on the wire and decoded
+// (a bomb stops early); a body that is not what its coding says keeps its status but loses its facts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
+import { BodyReader, findTitle } from '../../workers/bodyReader.js';
+
+const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+
+/** Feeds `wire` in chunks of `size` bytes, a turn of the event loop apart, as a socket would. */
+async function readBody(wire: Buffer, encoding: string | null, contentType: string | null, max = 10 << 20, size = 1000) {
+  const reader = new BodyReader(encoding, contentType, max);
+  for (let i = 0; i < wire.length; i += size) {
+    if (!reader.write(wire.subarray(i, i + size))) break;
+    await new Promise(setImmediate);
+  }
+  return reader.end();
+}
+
+const page = '<!doctype html><html><head><meta charset="utf-8"><title>\n  Ünïcödé   &amp; &#x263A; &lt;ok&gt;\n</title></head><body>' + 'x'.repeat(50_000) + '</body></html>';
+
+test('plain, gzip, deflate and brotli bodies: the same hash and title, of the body as delivered', async () => {
+  const body = Buffer.from(page);
+  for (const [coding, wire] of [[null, body], ['gzip', gzipSync(body)], ['x-gzip', gzipSync(body)], ['deflate', deflateSync(body)], ['br', brotliCompressSync(body)]] as const) {
+    const facts = await readBody(wire, coding, 'text/html');
+    assert.deepEqual(facts, { sha256: sha(body), title: 'Ünïcödé & ☺ <ok>', truncated: false, wireBytes: wire.length }, String(coding));
+  }
+});
+
+test('charsets: the header, a <meta> (charset= and http-equiv), a BOM; UTF-8 when it is, else windows-1252', () => {
+  const latin1 = Buffer.from('<title>Caf\xe9 cr\xe8me</title>', 'latin1');
+  assert.equal(findTitle(latin1, 'text/html; charset=ISO-8859-1'), 'Café crème');
+  assert.equal(findTitle(latin1, 'text/html'), 'Café crème', 'not UTF-8: windows-1252, as browsers guess');
+  const cp1251 = Buffer.concat([Buffer.from('<meta http-equiv="Content-Type" content="text/html; charset=windows-1251"><title>'), Buffer.from([0xcf, 0xf0, 0xe8, 0xe2, 0xe5, 0xf2]), Buffer.from('</title>')]);
+  assert.equal(findTitle(cp1251, null), 'Привет');
+  const sjis = Buffer.concat([Buffer.from('<meta charset=shift_jis><title>'), Buffer.from([0x93, 0xfa, 0x96, 0x7b]), Buffer.from('</title>')]);
+  assert.equal(findTitle(sjis, 'text/html'), '日本');
+  assert.equal(findTitle(Buffer.from('\ufeff<title>Bom ✓</title>'), 'text/html; charset=iso-8859-1'), 'Bom ✓', 'a BOM wins over the header');
+  assert.equal(findTitle(Buffer.from('<TITLE lang=en>Upper</TITLE>'), null), 'Upper');
+  assert.equal(findTitle(Buffer.from('<title>cut off at the window'), null), 'cut off at the window');
+  assert.equal(findTitle(Buffer.from('<html><body>no title</body></html>'), null), null);
+  assert.equal(findTitle(Buffer.from('<title> \n </title>'), null), null);
+  assert.equal(findTitle(Buffer.from(`<title>${'long '.repeat(400)}</title>`), null)!.length, 1000);
+});
+
+test('--max-body: a body past it on the wire is cut there, marked truncated, and reading stops', async () => {
+  const body = Buffer.alloc(100_000, 'a');
+  const reader = new BodyReader(null, null, 30_000);
+  let chunks = 0;
+  for (let i = 0; i < body.length; i += 1000) {
+    chunks++;
+    if (!reader.write(body.subarray(i, i + 1000))) break;
+  }
+  assert.equal(chunks, 31, 'stopped at the first chunk past the cap');
+  assert.deepEqual(await reader.end(), { sha256: sha(body.subarray(0, 30_000)), title: null, truncated: true, wireBytes: 30_000 });
+});
+
+test('a compression bomb stops at --max-body decoded, after little work; its hash is of what was decoded', async () => {
+  const bomb = gzipSync(Buffer.alloc(256 << 20));
+  const started = process.cpuUsage();
+  const facts = await readBody(bomb, 'gzip', null, 1 << 20, 16_384);
+  const cpuMs = (process.cpuUsage(started).user + process.cpuUsage(started).system) / 1000;
+  assert.equal(facts.truncated, true);
+  assert.equal(facts.sha256, sha(Buffer.alloc(1 << 20)));
+  // Inflating all 256 MiB takes ~300 ms of CPU here; a 1 MiB cap, a few. Wide margin for a loaded machine.
+  assert.ok(cpuMs < 150, `${cpuMs} ms of CPU`);
+});
+
+test('a body that is not what its coding says: no hash, no title, no error', async () => {
+  const facts = await readBody(Buffer.from('<title>plain, said gzip</title>'), 'gzip', 'text/html');
+  assert.deepEqual(facts, { sha256: null, title: null, truncated: false, wireBytes: 31 });
+});
