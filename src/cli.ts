@@ -6,6 +6,7 @@ import yargs, { type ArgumentsCamelCase, type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { parseDuration } from './options/duration.js';
 import { parseRate } from './options/rate.js';
+import { parseSize } from './options/size.js';
 import { GRACE_MS, runSweep, type SweepListener } from './sweep/sweep.js';
 import { UrlsweepError, UsageError } from './result/errors.js';
 import { Interrupt } from './sweep/interrupt.js';
@@ -84,6 +85,7 @@ async function run(argv: ArgsOf<typeof runArgs>): Promise<number> {
     ...timeouts(argv),
     retries: argv.retries,
     maxRedirects: argv.maxRedirects,
+    maxBody: argv.maxBody,
     insecure: argv.insecure,
     blockPrivate: argv.blockPrivate,
     proxy: argv.proxy ?? null,
@@ -215,6 +217,7 @@ const runArgs = (y: Argv) =>
     .option('body-timeout', { type: 'string', defaultDescription: seconds(defaults.bodyTimeoutMs), coerce: last(parseDuration), describe: 'Longest pause while reading the body' })
     .option('retries', { type: 'number', default: defaults.retries, coerce: atLeastZero('retries'), describe: 'Retries of transient failures (timeouts, resets, 429, 502, 503, 504)' })
     .option('max-redirects', { type: 'number', default: defaults.maxRedirects, coerce: atLeastZero('max-redirects'), describe: 'Redirects followed before giving up' })
+    .option('max-body', { type: 'string', default: '10MiB', coerce: last(parseSize), describe: 'With GET: a body past this size (on the wire or decoded) is cut there and marked truncated, e.g. 1MiB' })
     .option('insecure', { type: 'boolean', default: false, describe: 'Accept any TLS certificate' })
     .option('block-private', {
       type: 'boolean',

@@ -46,6 +46,13 @@ export interface ResultRow {
   hops: Hop[] | null;
   /** The record's other fields, as JSON (spreadsheet and JSON lists); null for text lists. */
   source?: string | null;
+  /** A GET's body as delivered (content coding removed): its SHA-256 (hex) and HTML title. */
+  body_sha256?: string | null;
+  title?: string | null;
+  /** The final answer's headers as JSON (capped). */
+  headers?: string | null;
+  /** 1 when the body went past --max-body and was cut. */
+  truncated?: number;
 }
 
 /** Every outcome a row can have (the README's table). */
@@ -89,6 +96,8 @@ export interface EngineConfig {
   /** Longest Retry-After that is honoured (and the longest a host is paused); a longer one ends the retries. */
   retryAfterCapMs: number;
   maxRedirects: number;
+  /** --max-body: a GET's body is cut past this many bytes, on the wire or decoded. */
+  maxBody: number;
   insecure: boolean;
   /** --block-private: addresses that are not public unicast are refused (outcome `blocked`). */
   blockPrivate: boolean;

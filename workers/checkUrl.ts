@@ -254,7 +254,7 @@ async function resolveAndExchange(name: string, url: URL, method: 'HEAD' | 'GET'
     const range = refusedRange(trail.remoteIp);
     if (range) return new Failure(Codes.blocked, blockedMessage(trail.remoteIp, range), 'connect');
   }
-  const req = { url, method, headers: ctx.headers, headersTimeout: config.headersTimeoutMs, bodyTimeout: config.bodyTimeoutMs };
+  const req = { url, method, headers: ctx.headers, headersTimeout: config.headersTimeoutMs, bodyTimeout: config.bodyTimeoutMs, maxBody: config.maxBody };
   let failed: ExchangeError;
   try {
     return await exchange(ctx.pools, req, deadline);
@@ -320,6 +320,13 @@ function toRow(job: Job, result: Success | Failure, trail: Trail, elapsed: numbe
     row.method = result.method;
     row.content_type = result.answer.contentType;
     row.content_length = result.method === 'GET' ? result.answer.bodyBytes : result.answer.contentLength;
+    row.headers = result.answer.headers;
+    const body = result.answer.body;
+    if (body) {
+      row.body_sha256 = body.sha256;
+      row.title = body.title;
+      row.truncated = body.truncated ? 1 : 0;
+    }
   }
   return row;
 }

@@ -5,6 +5,7 @@ import type { IncomingHttpHeaders } from 'undici/types/header.js';
 import type { ConnectionPools } from './connectionPools.js';
 import type { Deadline } from './deadline.js';
 import { CodedError, Codes } from '../src/result/errors.js';
+import { BodyReader, type BodyFacts } from './bodyReader.js';
 
 export interface Answer {
   status: number;
@@ -14,6 +15,10 @@ export interface Answer {
   retryAfter: string | null;
   /** Body bytes read (0 for HEAD). */
   bodyBytes: number;
+  /** The final response's headers as JSON (capped); null for an interim or no answer. */
+  headers: string | null;
+  /** What a GET's body says; null for HEAD. */
+  body: BodyFacts | null;
 }
 
 export interface ExchangeRequest {
@@ -22,6 +27,8 @@ export interface ExchangeRequest {
   headers: Record<string, string>;
   headersTimeout: number;
   bodyTimeout: number;
+  /** --max-body: a GET's body is cut past this many bytes (on the wire or decoded). */
+  maxBody: number;
 }
 
 /**
@@ -45,7 +52,10 @@ export function exchange(pools: ConnectionPools, req: ExchangeRequest, deadline:
   return new Promise<Answer>((resolve, reject) => {
     let settled = false;
     let abort: ((reason: Error) => void) | null = null;
-    const answer: Answer = { status: 0, contentType: null, contentLength: null, location: null, retryAfter: null, bodyBytes: 0 };
+    const answer: Answer = { status: 0, contentType: null, contentLength: null, location: null, retryAfter: null, bodyBytes: 0, headers: null, body: null };
+    let reader: BodyReader | null = null;
+    /** The body went past --max-body: the request is aborted with this, and the answer stands. */
+    const cut = new Error('body cut at --max-body');
     const origin = fresh ? pools.leaseFresh(req.url.origin) : pools.lease(req.url.origin);
     // As many connections open as requests on them, this one counted: one was free for it (undici's pool
     // takes a free connection before it opens one).
@@ -62,8 +72,16 @@ export function exchange(pools: ConnectionPools, req: ExchangeRequest, deadline:
       settled = true;
       unlisten();
       pools.release(origin);
-      if (err) reject(new ExchangeError(err, abort !== null, answer.status > 0, reused));
-      else resolve(answer);
+      if (err) {
+        reader?.abandon();
+        reject(new ExchangeError(err, abort !== null, answer.status > 0, reused));
+      } else if (reader) {
+        // The decoder may still hold the body's last bytes: the facts come when it has them.
+        reader.end().then((facts) => {
+          answer.body = facts;
+          resolve(answer);
+        }, reject);
+      } else resolve(answer);
     };
     // undici's handler API of 7.x: the controller aborts; headers come parsed (names in lower case).
     const handler: Dispatcher.DispatchHandler = {
@@ -82,18 +100,22 @@ export function exchange(pools: ConnectionPools, req: ExchangeRequest, deadline:
         if (status < 200) return;
         answer.status = status;
         readHeaders(answer, headers);
+        answer.headers = headersJson(headers);
+        if (req.method === 'GET') reader = new BodyReader(last(headers['content-encoding']), answer.contentType, req.maxBody);
         // undici keeps the raw header block on the controller, which lives until the body is read: up to
         // 128 KiB per request in flight for nothing.
         controller.rawHeaders = null;
       },
-      onResponseData(_controller, chunk) {
+      onResponseData(controller, chunk) {
         answer.bodyBytes += chunk.length;
+        // Past --max-body the rest is not read: the connection goes, the answer stands, marked truncated.
+        if (reader && !reader.write(chunk)) controller.abort(cut);
       },
       onResponseEnd() {
         settle(null);
       },
       onResponseError(_controller, err) {
-        settle(err);
+        settle(err === cut ? null : err);
       },
     };
 
@@ -123,6 +145,23 @@ function readHeaders(answer: Answer, headers: IncomingHttpHeaders): void {
   const length = last(headers['content-length']);
   const n = length === null ? NaN : Number(length);
   answer.contentLength = Number.isSafeInteger(n) && n >= 0 ? n : null;
+}
+
+/** Response headers kept with a result, at most this much JSON; the rest are left out. */
+const MAX_HEADERS_JSON = 16 * 1024;
+
+/** The final answer's headers as a JSON object (repeated ones as arrays), within MAX_HEADERS_JSON. */
+function headersJson(headers: IncomingHttpHeaders): string {
+  const kept: Record<string, string | string[]> = {};
+  let size = 2;
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    const entry = JSON.stringify(name).length + JSON.stringify(value).length + 2;
+    if (size + entry > MAX_HEADERS_JSON) continue;
+    kept[name] = value;
+    size += entry;
+  }
+  return JSON.stringify(kept);
 }
 
 function last(value: string | string[] | undefined): string | null {

@@ -38,6 +38,8 @@ export interface SweepOptions {
   bodyTimeoutMs: number;
   retries: number;
   maxRedirects: number;
+  /** A GET's body is cut past this many bytes (--max-body), on the wire or decoded. */
+  maxBody: number;
   insecure: boolean;
   /** Refuse addresses that are not public unicast (loopback, private, link-local, …): --block-private. */
   blockPrivate: boolean;
@@ -78,6 +80,7 @@ export function defaultOptions(): Omit<SweepOptions, 'inputs'> {
     bodyTimeoutMs: 15_000,
     retries: 2,
     maxRedirects: 10,
+    maxBody: 10 * 1024 * 1024,
     insecure: false,
     blockPrivate: false,
     proxy: null,
@@ -108,6 +111,7 @@ export function engineConfig(o: SweepOptions): EngineConfig {
     // Waiting for a host's pause costs no deadline, so the cap does not depend on --timeout.
     retryAfterCapMs: 60_000,
     maxRedirects: o.maxRedirects,
+    maxBody: o.maxBody,
     insecure: o.insecure,
     blockPrivate: o.blockPrivate,
     proxy: resolveProxy(o.proxy, o.noProxy),

@@ -2,7 +2,7 @@
 import { FAILURE_SQL, STATUS_CLASS_SQL } from '../result/row.js';
 
 /** Bumped whenever the layout changes; kept in SQLite's `PRAGMA user_version`. */
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 /** The few statements a migration needs; what each step looks at before it changes anything. */
 export interface MigrationDb {
@@ -42,6 +42,16 @@ export const MIGRATIONS: Record<number, (db: MigrationDb) => void> = {
       if (columns.length > 0 && !columns.includes('source')) db.exec(`ALTER TABLE ${table} ADD COLUMN source TEXT`);
     }
   },
+  5: (db) => {
+    // What a GET's body says, and the final answer's headers, kept with each row (and a replaced one).
+    for (const table of ['results', 'results_history']) {
+      const columns = db.columns(table);
+      if (columns.length === 0) continue;
+      for (const [name, type] of [['body_sha256', 'TEXT'], ['title', 'TEXT'], ['headers', 'TEXT'], ['truncated', 'INTEGER NOT NULL DEFAULT 0']]) {
+        if (!columns.includes(name!)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${type}`);
+      }
+    }
+  },
 };
 
 export const SCHEMA_SQL = `
@@ -79,7 +89,11 @@ CREATE TABLE IF NOT EXISTS results (
   elapsed_ms     REAL,                 -- time worked on, from the first request's start (waits for the host's turn excluded)
   checked_at     INTEGER NOT NULL,     -- unix ms
   throttled      INTEGER NOT NULL DEFAULT 0, -- 429 and 503 answers drawn on the way (the host pushing back)
-  source         TEXT                  -- spreadsheet and JSON lists: the record's other fields, JSON
+  source         TEXT,                 -- spreadsheet and JSON lists: the record's other fields, JSON
+  body_sha256    TEXT,                 -- GET: SHA-256 (hex) of the body as delivered, content coding removed
+  title          TEXT,                 -- GET: the HTML <title>, decoded, whitespace collapsed
+  headers        TEXT,                 -- the final answer's headers, a JSON object (capped at 16 KiB)
+  truncated      INTEGER NOT NULL DEFAULT 0 -- GET: 1 when the body went past --max-body and was cut
 );
 
 -- URLs read but not yet swept because their host could not take them then (the frontier's overflow), or
@@ -115,6 +129,10 @@ CREATE TABLE IF NOT EXISTS results_history (
   checked_at     INTEGER NOT NULL,
   throttled      INTEGER NOT NULL,
   source         TEXT,
+  body_sha256    TEXT,
+  title          TEXT,
+  headers        TEXT,
+  truncated      INTEGER NOT NULL DEFAULT 0,
   hops           TEXT,                 -- JSON array of its redirect_hops rows, or NULL
   PRIMARY KEY (line, replaced_by)
 ) WITHOUT ROWID;

@@ -5,6 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { defaultOptions } from '../../src/options/sweepOptions.js';
 import { BOMB_BYTES, CHAIN_HOSTS } from '../../src/sim/hostileOrigin.js';
 import { Codes } from '../../src/result/errors.js';
 import { runSweep } from '../../src/sweep/sweep.js';
@@ -118,7 +120,8 @@ for (const [behaviour, method] of [['strayhead', 'HEAD'], ['lyingkeepalive', 'GE
 /** What a careful client records for each hostile answer: [path, HEAD's outcome/status/code, GET's]. */
 type Expect = { outcome: string; status?: number; code?: string };
 const answers: Array<[path: string, head: Expect, get: Expect]> = [
-  ['endless', { outcome: 'response', status: 200 }, { outcome: 'timeout', code: Codes.deadline }],
+  // GET reads an endless body up to --max-body, then stops: the answer stands, truncated.
+  ['endless', { outcome: 'response', status: 200 }, { outcome: 'response', status: 200 }],
   ['gzipbomb', { outcome: 'response', status: 200 }, { outcome: 'response', status: 200 }],
   ['brbomb', { outcome: 'response', status: 200 }, { outcome: 'response', status: 200 }],
   ['badchunk', { outcome: 'response', status: 200 }, { outcome: 'protocol_error', code: 'HPE_INVALID_RESPONSE' }],
@@ -160,8 +163,18 @@ for (const method of ['HEAD', 'GET'] as const) {
       assert.ok(r.elapsed_ms! <= TIMEOUT_MS + LATE_MS, `${path} ended after ${r.elapsed_ms} ms`);
     });
     const at = (path: string) => row(result, urls[answers.findIndex(([p]) => p === path)]!);
-    // A bomb is not decoded: what is counted is what came over the wire.
+    // A bomb is decoded up to --max-body only: what is counted is what came over the wire.
     assert.ok(at('gzipbomb').content_length! < BOMB_BYTES / 100);
+    if (method === 'GET') {
+      const maxBody = defaultOptions().maxBody;
+      for (const path of ['gzipbomb', 'brbomb', 'endless']) {
+        const r = at(path);
+        assert.equal(r.truncated, 1, path);
+        // The decoded cap: what was hashed is --max-body of zeros (the bombs' payload) or of the endless body.
+        if (path !== 'endless') assert.equal(r.body_sha256, createHash('sha256').update(Buffer.alloc(maxBody)).digest('hex'), path);
+      }
+      assert.ok(at('endless').content_length! >= maxBody && at('endless').content_length! < maxBody + (1 << 20), 'the endless body read to the cap and no further');
+    }
     for (const unfollowed of ['tofile', 'tojs', 'hugelocation']) {
       assert.equal(at(unfollowed).redirects, 0);
       assert.equal(at(unfollowed).final_url, at(unfollowed).url);

@@ -48,6 +48,10 @@ function row(line: number, over: Partial<ResultRow> = {}): ResultRow {
     throttled: 0,
     hops: null,
     source: null,
+    body_sha256: null,
+    title: null,
+    headers: null,
+    truncated: 0,
     ...over,
   };
 }
@@ -134,7 +138,15 @@ describe('writing a sweep', () => {
   test('every column of a row round-trips', () => {
     withStore(dbPath(), (store) => {
       store.beginRun(INPUTS, {}, '0.0.1', START);
-      const ok = row(1, { content_length: 5_000_000_000, elapsed_ms: 1234.5, source: '{"company":"Ünïcode, \\"Ltd\\"","id":7}' });
+      const ok = row(1, {
+        content_length: 5_000_000_000,
+        elapsed_ms: 1234.5,
+        source: '{"company":"Ünïcode, \\"Ltd\\"","id":7}',
+        body_sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+        title: 'Ünïcode — title',
+        headers: '{"content-type":"text/html","set-cookie":["a=1","b=2"]}',
+        truncated: 1,
+      });
       const failed = row(2, {
         url: 'nxdomain.example',
         host: 'nxdomain.example',
