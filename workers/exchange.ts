@@ -109,7 +109,10 @@ export function exchange(pools: ConnectionPools, req: ExchangeRequest, deadline:
       onResponseData(controller, chunk) {
         answer.bodyBytes += chunk.length;
         // Past --max-body the rest is not read: the connection goes, the answer stands, marked truncated.
-        if (reader && !reader.write(chunk)) controller.abort(cut);
+        // Waiting for a turn to decode (a few bodies decode at once in a thread): the body pauses meanwhile.
+        const next = reader?.write(chunk, () => controller.resume());
+        if (next === 'stop') controller.abort(cut);
+        else if (next === 'wait') controller.pause();
       },
       onResponseEnd() {
         settle(null);

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
-import { BodyReader, findTitle } from '../../workers/bodyReader.js';
+import { BodyReader, findTitle, MAX_DECODING } from '../../workers/bodyReader.js';
 
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
@@ -13,7 +13,7 @@ const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex')
 async function readBody(wire: Buffer, encoding: string | null, contentType: string | null, max = 10 << 20, size = 1000) {
   const reader = new BodyReader(encoding, contentType, max);
   for (let i = 0; i < wire.length; i += size) {
-    if (!reader.write(wire.subarray(i, i + size))) break;
+    if (reader.write(wire.subarray(i, i + size)) === 'stop') break;
     await new Promise(setImmediate);
   }
   return reader.end();
@@ -51,7 +51,7 @@ test('--max-body: a body past it on the wire is cut there, marked truncated, and
   let chunks = 0;
   for (let i = 0; i < body.length; i += 1000) {
     chunks++;
-    if (!reader.write(body.subarray(i, i + 1000))) break;
+    if (reader.write(body.subarray(i, i + 1000)) === 'stop') break;
   }
   assert.equal(chunks, 31, 'stopped at the first chunk past the cap');
   assert.deepEqual(await reader.end(), { sha256: sha(body.subarray(0, 30_000)), title: null, truncated: true, wireBytes: 30_000 });
@@ -71,4 +71,23 @@ test('a compression bomb stops at --max-body decoded, after little work; its has
 test('a body that is not what its coding says: no hash, no title, no error', async () => {
   const facts = await readBody(Buffer.from('<title>plain, said gzip</title>'), 'gzip', 'text/html');
   assert.deepEqual(facts, { sha256: null, title: null, truncated: false, wireBytes: 31 });
+});
+
+test('at most MAX_DECODING bodies decode at once in a thread; the others wait, paused, and are resumed in turn', async () => {
+  const body = Buffer.from('<title>turns</title>' + 'y'.repeat(20_000));
+  const wire = gzipSync(body);
+  const readers = Array.from({ length: MAX_DECODING + 3 }, () => new BodyReader('gzip', 'text/html', 10 << 20));
+  const resumed: number[] = [];
+  const first = readers.map((r, i) => r.write(wire.subarray(0, 100), () => resumed.push(i)));
+  assert.deepEqual(first, [...Array(MAX_DECODING).fill('more'), 'wait', 'wait', 'wait']);
+  for (const [i, r] of readers.entries()) if (i < MAX_DECODING) r.write(wire.subarray(100));
+  // The first one to end hands its turn to the first that waits, and so on.
+  const done = await readers[0]!.end();
+  assert.deepEqual(resumed, [MAX_DECODING]);
+  readers[1]!.abandon();
+  assert.deepEqual(resumed, [MAX_DECODING, MAX_DECODING + 1]);
+  for (const [i, r] of readers.entries()) if (i >= MAX_DECODING) r.write(wire.subarray(100));
+  const facts = await Promise.all(readers.slice(2).map((r) => r.end()));
+  assert.deepEqual(resumed, [MAX_DECODING, MAX_DECODING + 1, MAX_DECODING + 2]);
+  for (const f of [done, ...facts]) assert.deepEqual([f.title, f.sha256], ['turns', sha(body)]);
 });
