@@ -24,17 +24,30 @@ type Decoder = Gunzip;
 
 /**
  * Bodies decoded at once in this thread. Each decoder inflates as fast as its thread-pool turn allows (a
- * bomb: megabytes a millisecond), so many at once churn memory faster than it is collected (40 bombs at
- * once peaked 170 MB above plain answers); the others wait, their bodies paused, for a turn.
+ * bomb: megabytes a millisecond) and brotli's holds its window (4 MiB for most), so 20 bombs at once in a
+ * thread cost 116 MB, one at a time 45 (`gzip` alone: 32 either way). The others wait for a turn holding
+ * their bytes off the wire (not paused: undici asserts when a paused response's socket ends).
  */
 export const MAX_DECODING = 4;
+/**
+ * Wire bytes a thread may hold for bodies waiting to decode. Bombs are small on the wire (a 256 MiB one is
+ * 261 KB of gzip, 405 bytes of brotli) and wait; past this, a body decodes without waiting for its turn,
+ * so waiting never holds more than this.
+ */
+export const MAX_HELD_BYTES = 16 * 1024 * 1024;
 let decoding = 0;
-const waitingToDecode: Array<() => void> = [];
+let heldBytes = 0;
+const waitingToDecode: BodyReader[] = [];
 
-function releaseDecoder(): void {
-  const next = waitingToDecode.shift();
-  if (next) next();
-  else decoding--;
+/** How many bodies decode, wait to, and the wire bytes they hold in this thread (for tests). */
+export function decoderTurns(): { decoding: number; waiting: number; heldBytes: number } {
+  return { decoding, waiting: waitingToDecode.length, heldBytes };
+}
+
+/** A turn is free: the first body still waiting takes it. */
+function passTurn(): void {
+  decoding--;
+  while (decoding < MAX_DECODING && waitingToDecode.length > 0) waitingToDecode.shift()!.startDecoding();
 }
 
 export class BodyReader {
@@ -47,10 +60,13 @@ export class BodyReader {
   private failed = false;
   private readonly decoder: Decoder | null;
   private readonly decoded: Promise<void>;
-  /** Holds one of the MAX_DECODING turns; null: waiting for one (or no decoding needed). */
-  private turn: 'held' | 'waiting' | 'released' | null = null;
-  /** Wire bytes that came while waiting for a turn (one chunk: the body is paused meanwhile). */
+  /** Whether it holds one of the MAX_DECODING turns, waits for one, or is done with it. */
+  private turn: 'none' | 'held' | 'waiting' | 'released' = 'none';
+  /** Wire bytes that came while waiting for a turn. */
   private held: Buffer[] = [];
+  private heldHere = 0;
+  /** Called when the turn comes to a body that ended while it waited. */
+  private onTurn: (() => void) | null = null;
 
   /**
    * `encoding`: the Content-Encoding header (null for none); `contentType` its charset is read from;
@@ -79,11 +95,8 @@ export class BodyReader {
     });
   }
 
-  /**
-   * A chunk off the wire: 'more' to go on, 'stop' once the body is past --max-body, or 'wait' when it must
-   * wait for a turn to decode: pause the body then, and resume it when `ready` is called.
-   */
-  write(chunk: Buffer, ready: () => void = () => {}): 'more' | 'stop' | 'wait' {
+  /** A chunk off the wire: 'more' to go on, 'stop' once the body is past --max-body. */
+  write(chunk: Buffer): 'more' | 'stop' {
     if (this.truncated) return 'stop';
     let piece = chunk;
     if (this.wireBytes + chunk.length > this.maxBytes) {
@@ -91,36 +104,45 @@ export class BodyReader {
       this.truncated = true;
     }
     this.wireBytes += piece.length;
-    if (!this.decoder) {
-      this.take(piece);
-      return this.truncated ? 'stop' : 'more';
-    }
-    if (this.turn === null) {
-      if (decoding < MAX_DECODING) {
-        decoding++;
-        this.turn = 'held';
-      } else {
+    if (!this.decoder) this.take(piece);
+    else {
+      if (this.turn === 'none') {
         this.turn = 'waiting';
-        waitingToDecode.push(() => {
-          if (this.turn !== 'waiting') return releaseDecoder(); // abandoned meanwhile: pass the turn on
-          this.turn = 'held';
-          for (const c of this.held.splice(0)) this.decoder!.write(c);
-          for (const go of this.onTurn.splice(0)) go();
-          ready();
-        });
+        if (decoding < MAX_DECODING) this.startDecoding();
+        else waitingToDecode.push(this);
       }
+      if (this.turn === 'held') this.decoder.write(piece);
+      else this.hold(piece);
     }
-    if (this.turn === 'waiting') {
-      this.held.push(Buffer.from(piece));
-      return 'wait';
-    }
-    this.decoder.write(piece);
     return this.truncated ? 'stop' : 'more';
+  }
+
+  /** Its turn has come (or waiting would hold too much): what it held goes to the decoder, and what comes next. */
+  startDecoding(): void {
+    if (this.turn !== 'waiting') return;
+    decoding++;
+    this.turn = 'held';
+    heldBytes -= this.heldHere;
+    this.heldHere = 0;
+    for (const piece of this.held.splice(0)) this.decoder!.write(piece);
+    this.onTurn?.();
+  }
+
+  private hold(piece: Buffer): void {
+    // undici's chunk is a view of its read buffer: copied, it holds only its own bytes.
+    this.held.push(Buffer.from(piece));
+    this.heldHere += piece.length;
+    heldBytes += piece.length;
+    if (heldBytes > MAX_HELD_BYTES) {
+      const index = waitingToDecode.indexOf(this);
+      if (index !== -1) waitingToDecode.splice(index, 1);
+      this.startDecoding();
+    }
   }
 
   /** The body has ended (or was cut): what it says. */
   async end(): Promise<BodyFacts> {
-    if (this.turn === 'waiting') await new Promise<void>((go) => this.onTurn.push(go));
+    if (this.turn === 'waiting') await new Promise<void>((go) => (this.onTurn = go));
     if (this.decoder && !this.decoder.destroyed) this.decoder.end();
     await this.decoded;
     this.giveBack();
@@ -139,11 +161,15 @@ export class BodyReader {
     this.giveBack();
   }
 
-  private readonly onTurn: Array<() => void> = [];
-
   private giveBack(): void {
-    if (this.turn === 'held') releaseDecoder();
+    if (this.turn === 'waiting') {
+      waitingToDecode.splice(waitingToDecode.indexOf(this), 1);
+      heldBytes -= this.heldHere;
+      this.held = [];
+    }
+    const had = this.turn === 'held';
     this.turn = 'released';
+    if (had) passTurn();
   }
 
   private take(chunk: Buffer): void {

@@ -109,10 +109,7 @@ export function exchange(pools: ConnectionPools, req: ExchangeRequest, deadline:
       onResponseData(controller, chunk) {
         answer.bodyBytes += chunk.length;
         // Past --max-body the rest is not read: the connection goes, the answer stands, marked truncated.
-        // Waiting for a turn to decode (a few bodies decode at once in a thread): the body pauses meanwhile.
-        const next = reader?.write(chunk, () => controller.resume());
-        if (next === 'stop') controller.abort(cut);
-        else if (next === 'wait') controller.pause();
+        if (reader?.write(chunk) === 'stop') controller.abort(cut);
       },
       onResponseEnd() {
         settle(null);

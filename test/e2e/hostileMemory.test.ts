@@ -13,8 +13,9 @@ import { urlsweep } from '../support/cli.js';
 const COPIES = 20;
 const HOSTILE = ['gzipbomb', 'brbomb', 'endless', 'infoendless', 'headerflood', 'cookies'];
 /**
- * What the hostile sweep may hold beyond the plain one: well below one decoded bomb. Measured: 47-87 MB
- * (buffers of 120 endless bodies read at loopback speed, collected between full collections).
+ * What the hostile sweep may hold beyond the plain one: well below one decoded bomb. Measured: 103-113 MB
+ * (buffers of 120 endless bodies read at loopback speed, collected between full collections; the bombs
+ * decoded to --max-body, four at a time per thread, brotli's 4 MiB windows among them).
  */
 const MARGIN_MB = 160;
 

@@ -3,9 +3,9 @@
 // (a bomb stops early); a body that is not what its coding says keeps its status but loses its facts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
-import { BodyReader, findTitle, MAX_DECODING } from '../../workers/bodyReader.js';
+import { BodyReader, decoderTurns, findTitle, MAX_DECODING, MAX_HELD_BYTES } from '../../workers/bodyReader.js';
 
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
@@ -73,21 +73,39 @@ test('a body that is not what its coding says: no hash, no title, no error', asy
   assert.deepEqual(facts, { sha256: null, title: null, truncated: false, wireBytes: 31 });
 });
 
-test('at most MAX_DECODING bodies decode at once in a thread; the others wait, paused, and are resumed in turn', async () => {
-  const body = Buffer.from('<title>turns</title>' + 'y'.repeat(20_000));
+test('at most MAX_DECODING bodies decode at once in a thread; the others hold their bytes and decode in turn', async () => {
+  const body = Buffer.from('<title>turns</title>' + randomBytes(10_000).toString('hex'));
   const wire = gzipSync(body);
   const readers = Array.from({ length: MAX_DECODING + 3 }, () => new BodyReader('gzip', 'text/html', 10 << 20));
-  const resumed: number[] = [];
-  const first = readers.map((r, i) => r.write(wire.subarray(0, 100), () => resumed.push(i)));
-  assert.deepEqual(first, [...Array(MAX_DECODING).fill('more'), 'wait', 'wait', 'wait']);
-  for (const [i, r] of readers.entries()) if (i < MAX_DECODING) r.write(wire.subarray(100));
-  // The first one to end hands its turn to the first that waits, and so on.
+  assert.deepEqual(readers.map((r) => r.write(wire.subarray(0, 100))), Array(MAX_DECODING + 3).fill('more'));
+  assert.deepEqual(decoderTurns(), { decoding: MAX_DECODING, waiting: 3, heldBytes: 300 });
+  readers[0]!.write(wire.subarray(100));
+  // The first one to end hands its turn to the first that waits.
   const done = await readers[0]!.end();
-  assert.deepEqual(resumed, [MAX_DECODING]);
-  readers[1]!.abandon();
-  assert.deepEqual(resumed, [MAX_DECODING, MAX_DECODING + 1]);
-  for (const [i, r] of readers.entries()) if (i >= MAX_DECODING) r.write(wire.subarray(100));
-  const facts = await Promise.all(readers.slice(2).map((r) => r.end()));
-  assert.deepEqual(resumed, [MAX_DECODING, MAX_DECODING + 1, MAX_DECODING + 2]);
-  for (const f of [done, ...facts]) assert.deepEqual([f.title, f.sha256], ['turns', sha(body)]);
+  assert.deepEqual(decoderTurns(), { decoding: MAX_DECODING, waiting: 2, heldBytes: 200 });
+  // One that fails while waiting gives up its place and its bytes.
+  readers[MAX_DECODING + 1]!.abandon();
+  assert.deepEqual(decoderTurns(), { decoding: MAX_DECODING, waiting: 1, heldBytes: 100 });
+  const rest = readers.filter((_, i) => i !== 0 && i !== MAX_DECODING + 1);
+  for (const r of rest) r.write(wire.subarray(100));
+  assert.equal(decoderTurns().heldBytes, wire.length, 'the last one holds its whole body until its turn');
+  const facts = await Promise.all(rest.map((r) => r.end()));
+  for (const f of [done, ...facts]) assert.deepEqual([f.title, f.sha256, f.truncated], ['turns', sha(body), false]);
+  assert.deepEqual(decoderTurns(), { decoding: 0, waiting: 0, heldBytes: 0 });
+});
+
+test('a body that would hold more than MAX_HELD_BYTES waiting decodes without waiting', async () => {
+  const busy = Array.from({ length: MAX_DECODING }, () => new BodyReader('gzip', null, 10 << 20));
+  const small = gzipSync(Buffer.from('x'));
+  for (const r of busy) r.write(small.subarray(0, 5));
+  const body = Buffer.alloc(MAX_HELD_BYTES + 1024, 'z');
+  const big = new BodyReader('gzip', null, 2 * MAX_HELD_BYTES);
+  const wire = gzipSync(body, { level: 0 });
+  big.write(wire.subarray(0, MAX_HELD_BYTES / 2));
+  assert.deepEqual(decoderTurns(), { decoding: MAX_DECODING, waiting: 1, heldBytes: MAX_HELD_BYTES / 2 });
+  big.write(wire.subarray(MAX_HELD_BYTES / 2));
+  assert.deepEqual(decoderTurns(), { decoding: MAX_DECODING + 1, waiting: 0, heldBytes: 0 });
+  assert.equal((await big.end()).sha256, sha(body));
+  for (const r of busy) r.abandon();
+  assert.deepEqual(decoderTurns(), { decoding: 0, waiting: 0, heldBytes: 0 });
 });
