@@ -18,6 +18,7 @@ import { createReporter, type ProgressMode } from './progress/reporters.js';
 import { summaryText } from './progress/summaryText.js';
 import { VERSION } from './version.js';
 import { runQuery } from './query/runQuery.js';
+import { writeStoredBody } from './query/storedBody.js';
 import type { Format } from './query/formats.js';
 import { readReport } from './report/reportData.js';
 import { reportText } from './report/reportText.js';
@@ -86,6 +87,8 @@ async function run(argv: ArgsOf<typeof runArgs>): Promise<number> {
     retries: argv.retries,
     maxRedirects: argv.maxRedirects,
     maxBody: argv.maxBody,
+    storeBodies: argv.storeBodies,
+    warcSize: argv.warcSize,
     insecure: argv.insecure,
     blockPrivate: argv.blockPrivate,
     proxy: argv.proxy ?? null,
@@ -218,6 +221,8 @@ const runArgs = (y: Argv) =>
     .option('retries', { type: 'number', default: defaults.retries, coerce: atLeastZero('retries'), describe: 'Retries of transient failures (timeouts, resets, 429, 502, 503, 504)' })
     .option('max-redirects', { type: 'number', default: defaults.maxRedirects, coerce: atLeastZero('max-redirects'), describe: 'Redirects followed before giving up' })
     .option('max-body', { type: 'string', default: '10MiB', coerce: last(parseSize), describe: 'With GET: a body past this size (on the wire or decoded) is cut there and marked truncated, e.g. 1MiB' })
+    .option('store-bodies', { type: 'boolean', default: false, describe: 'With GET: keep every response, headers and body as received, in WARC files beside the database (crawl.db → crawl.warc/crawl-00000.warc.gz); each row names its record (warc_file, warc_offset, warc_length)' })
+    .option('warc-size', { type: 'string', default: '1GiB', coerce: last(parseSize), describe: 'A WARC file is closed, and the next begun, at this size' })
     .option('insecure', { type: 'boolean', default: false, describe: 'Accept any TLS certificate' })
     .option('block-private', {
       type: 'boolean',
@@ -239,7 +244,8 @@ const runArgs = (y: Argv) =>
     .example('$0 run urls.txt', 'HEAD every URL in urls.txt into urlsweep.db')
     .example('$0 run part1.txt part2.txt.gz --db crawl.db -c 2000', 'Two inputs, 2000 requests in flight')
     .example('$0 run companies.csv --column website', "A spreadsheet export: its other columns in results.source (SELECT source->>'name', status FROM results)")
-    .example('zcat dump.gz | $0 run - --method GET --timeout 20s', 'Read stdin, GET bodies')
+    .example('zcat dump.gz | $0 run - --method GET --timeout 20s', 'Read stdin, GET bodies: their titles, hashes and headers in results')
+    .example('$0 run links.txt --method GET --store-bodies --db archive.db', 'Keep the pages too, in archive.warc/ (WARC 1.1, read by pywb, ReplayWeb.page, warcio)')
     .example('$0 run urls.txt --db crawl.db', 'Run again after a stop: resumes where it left off')
     .example('$0 run urls.txt --host-rate 2/s --rate 500/s', 'Politely: at most 2 requests a second to any host, 500 in all')
     .example('$0 run urls.txt --proxy http://proxy.corp:3128 --noproxy .corp.example', 'Through a proxy, but not for the intranet')
@@ -273,6 +279,14 @@ const reportArgs = (y: Argv) =>
     .example('$0 report urlsweep.db', 'The report in the terminal')
     .example('$0 report crawl.db --html crawl.html', 'And a page with charts, to open in any browser')
     .epilogue('Figures are aggregated by SQLite, so the report takes seconds even on 100M rows.');
+
+const bodyArgs = (y: Argv) =>
+  y
+    .positional('db', { type: 'string', demandOption: true, describe: 'The database of a sweep run with --store-bodies' })
+    .positional('line', { type: 'number', demandOption: true, coerce: positive('line'), describe: "The line (a list's record number) whose body to write" })
+    .option('raw', { type: 'boolean', default: false, describe: 'As received: gzip, br or deflate left on' })
+    .example('$0 body archive.db 42 > page.html', "Line 42's page, decoded")
+    .example(`$0 query archive.db "SELECT line FROM results WHERE title LIKE '%404%'" --format csv`, 'Lines to look at, for a script that calls body');
 
 const demoArgs = (y: Argv) =>
   y
@@ -312,6 +326,14 @@ const cli = yargs(hideBin(process.argv).map((a) => (a === '-' ? STDIN_TOKEN : a)
     },
   )
   .command(
+    'body <db> <line>',
+    "Write one line's stored body (from the WARC files of a --store-bodies sweep) to stdout, decoded",
+    bodyArgs,
+    async (argv) => {
+      await writeStoredBody({ db: argv.db, line: argv.line, raw: argv.raw }, process.stdout);
+    },
+  )
+  .command(
     'demo',
     'Sweep a simulated internet on loopback: 60k URLs, no network needed, then query the result',
     demoArgs,
@@ -319,7 +341,7 @@ const cli = yargs(hideBin(process.argv).map((a) => (a === '-' ? STDIN_TOKEN : a)
       process.exitCode = await demo(argv);
     },
   )
-  .demandCommand(1, 'Name a command: run, query, report, demo')
+  .demandCommand(1, 'Name a command: run, query, report, body, demo')
   .strict()
   .help()
   .alias('h', 'help')

@@ -53,6 +53,10 @@ export interface ResultRow {
   headers?: string | null;
   /** 1 when the body went past --max-body and was cut. */
   truncated?: number;
+  /** --store-bodies: the response record's gzip member (file relative to the database's folder). */
+  warc_file?: string | null;
+  warc_offset?: number | null;
+  warc_length?: number | null;
 }
 
 /** Every outcome a row can have (the README's table). */
@@ -72,6 +76,18 @@ export const OUTCOMES = [
 ] as const;
 
 export type Outcome = (typeof OUTCOMES)[number];
+
+/** Where a sweep's WARC files go (--store-bodies): `<dir>/<prefix>-NNNNN.warc.gz`. */
+export interface WarcTarget {
+  /** The folder, absolute. */
+  dir: string;
+  /** The folder as rows name it (relative to the database's folder). */
+  relativeDir: string;
+  prefix: string;
+  /** A file is closed once it holds this many bytes (--warc-size). */
+  maxBytes: number;
+  software: string;
+}
 
 /** What a worker needs to know to make requests; the same for every worker of a sweep. */
 export interface EngineConfig {
@@ -98,6 +114,8 @@ export interface EngineConfig {
   maxRedirects: number;
   /** --max-body: a GET's body is cut past this many bytes, on the wire or decoded. */
   maxBody: number;
+  /** --store-bodies: where this sweep's WARC files go; null: bodies are not kept. */
+  warc: WarcTarget | null;
   insecure: boolean;
   /** --block-private: addresses that are not public unicast are refused (outcome `blocked`). */
   blockPrivate: boolean;

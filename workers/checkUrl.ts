@@ -16,6 +16,8 @@ import { TurnRefused, type Scheduler } from './scheduler.js';
 import { blockedMessage, refusedRange } from './addressPolicy.js';
 import { MAX_URL_LENGTH } from '../src/input/parseLine.js';
 import { emptyRow } from '../src/result/row.js';
+import type { WarcWriter } from './warc/warcWriter.js';
+import type { ResponseCapture } from './warc/capture.js';
 import { backoff, isPushback, parseRetryAfter, pausesHost, retryDelay } from './retryPolicy.js';
 
 export interface CheckContext {
@@ -25,6 +27,8 @@ export interface CheckContext {
   /** Request headers, the user agent included. */
   headers: Record<string, string>;
   scheduler: Scheduler;
+  /** --store-bodies: this thread's WARC files. */
+  warc: WarcWriter | null;
 }
 
 /**
@@ -55,6 +59,8 @@ interface Trail {
   remoteIp: string | null;
   /** 429 and 503 answers drawn. */
   throttled: number;
+  /** --store-bodies: the redirects' exchanges, stored with the final one. */
+  captures: ResponseCapture[];
 }
 
 /** Times one URL waits for its host's pause without spending a retry; past that, push-back is an ordinary retry. */
@@ -109,7 +115,7 @@ class Run {
 /** The URL's row, or null when the sweep stopped before it was done (a resume redoes it). */
 export async function checkUrl(job: Job, first: Host, ctx: CheckContext): Promise<ResultRow | null> {
   const run = new Run(job, ctx, first);
-  const trail: Trail = { attempts: 0, hops: [], url: new URL(job.target), remoteIp: null, throttled: 0 };
+  const trail: Trail = { attempts: 0, hops: [], url: new URL(job.target), remoteIp: null, throttled: 0, captures: [] };
   let result: Success | Failure;
   try {
     // A bare name's HTTPS attempt is a probe: its connection failures say nothing about the host yet.
@@ -118,6 +124,7 @@ export async function checkUrl(job: Job, first: Host, ctx: CheckContext): Promis
       const plain = new URL(job.target);
       plain.protocol = 'http:';
       trail.hops = [];
+      trail.captures = [];
       result = await withRetries(plain, run, trail, false);
     }
   } catch (err) {
@@ -126,7 +133,20 @@ export async function checkUrl(job: Job, first: Host, ctx: CheckContext): Promis
   } finally {
     run.end();
   }
-  return toRow(job, result, trail, run.deadline.spent());
+  const row = toRow(job, result, trail, run.deadline.spent());
+  if (ctx.warc && !(result instanceof Failure) && result.answer.capture) store(ctx.warc, row, [...trail.captures, result.answer.capture]);
+  return row;
+}
+
+/**
+ * The final answer's exchange (after its redirects') appended to the thread's WARC file, and the row names
+ * its response record. Only now, once the row is final: a retried or redirected-from answer alone is not kept.
+ */
+function store(warc: WarcWriter, row: ResultRow, captures: ResponseCapture[]): void {
+  const where = warc.append(captures.flatMap((c) => c.members()));
+  row.warc_file = where.file;
+  row.warc_offset = where.offset;
+  row.warc_length = where.length;
 }
 
 async function withRetries(start: URL, run: Run, trail: Trail, probe: boolean): Promise<Success | Failure> {
@@ -137,6 +157,7 @@ async function withRetries(start: URL, run: Run, trail: Trail, probe: boolean): 
   for (;;) {
     trail.attempts++;
     trail.hops = [];
+    trail.captures = [];
     let result: Success | Failure;
     try {
       result = await followRedirects(start, run, trail, probe);
@@ -187,6 +208,7 @@ async function followRedirects(start: URL, run: Run, trail: Trail, probe: boolea
     const next = redirectTarget(answer, url);
     if (!next) return { answer, url, method };
     trail.hops.push({ url: url.href, status: answer.status, location: next.href });
+    if (answer.capture) trail.captures.push(answer.capture);
     if (seen.has(next.href)) return new Failure(Codes.redirectLoop, `redirect loop back to ${next.href}`, 'request');
     if (trail.hops.length > run.ctx.config.maxRedirects) {
       return new Failure(Codes.tooManyRedirects, `more than ${run.ctx.config.maxRedirects} redirects`, 'request');
@@ -254,10 +276,15 @@ async function resolveAndExchange(name: string, url: URL, method: 'HEAD' | 'GET'
     const range = refusedRange(trail.remoteIp);
     if (range) return new Failure(Codes.blocked, blockedMessage(trail.remoteIp, range), 'connect');
   }
-  const req = { url, method, headers: ctx.headers, headersTimeout: config.headersTimeoutMs, bodyTimeout: config.bodyTimeoutMs, maxBody: config.maxBody };
+  const req = { url, method, headers: ctx.headers, headersTimeout: config.headersTimeoutMs, bodyTimeout: config.bodyTimeoutMs, maxBody: config.maxBody, store: config.warc !== null };
+  const send = async (fresh: boolean): Promise<Answer> => {
+    const answer = await exchange(ctx.pools, req, deadline, fresh);
+    if (answer.capture) answer.capture.remoteIp = trail.remoteIp;
+    return answer;
+  };
   let failed: ExchangeError;
   try {
-    return await exchange(ctx.pools, req, deadline);
+    return await send(false);
   } catch (err) {
     failed = err as ExchangeError;
   }
@@ -268,7 +295,7 @@ async function resolveAndExchange(name: string, url: URL, method: 'HEAD' | 'GET'
   if (failed.reused && failed.connected && !failed.answered && isBrokenConnection(codeOf(failed.failure)) && !deadline.expired) {
     trail.attempts++;
     try {
-      return await exchange(ctx.pools, req, deadline, true);
+      return await send(true);
     } catch (err) {
       if (!deadline.expired) failed = err as ExchangeError;
     }

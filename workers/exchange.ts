@@ -6,6 +6,7 @@ import type { ConnectionPools } from './connectionPools.js';
 import type { Deadline } from './deadline.js';
 import { CodedError, Codes } from '../src/result/errors.js';
 import { BodyReader, type BodyFacts } from './bodyReader.js';
+import { ResponseCapture } from './warc/capture.js';
 
 export interface Answer {
   status: number;
@@ -19,6 +20,8 @@ export interface Answer {
   headers: string | null;
   /** What a GET's body says; null for HEAD. */
   body: BodyFacts | null;
+  /** --store-bodies: the exchange as WARC records, ready to be written once the URL's row is final. */
+  capture: ResponseCapture | null;
 }
 
 export interface ExchangeRequest {
@@ -29,6 +32,8 @@ export interface ExchangeRequest {
   bodyTimeout: number;
   /** --max-body: a GET's body is cut past this many bytes (on the wire or decoded). */
   maxBody: number;
+  /** --store-bodies: a GET's request and response are kept as WARC records (Answer.capture). */
+  store: boolean;
 }
 
 /**
@@ -52,7 +57,7 @@ export function exchange(pools: ConnectionPools, req: ExchangeRequest, deadline:
   return new Promise<Answer>((resolve, reject) => {
     let settled = false;
     let abort: ((reason: Error) => void) | null = null;
-    const answer: Answer = { status: 0, contentType: null, contentLength: null, location: null, retryAfter: null, bodyBytes: 0, headers: null, body: null };
+    const answer: Answer = { status: 0, contentType: null, contentLength: null, location: null, retryAfter: null, bodyBytes: 0, headers: null, body: null, capture: null };
     let reader: BodyReader | null = null;
     /** The body went past --max-body: the request is aborted with this, and the answer stands. */
     const cut = new Error('body cut at --max-body');
@@ -90,7 +95,7 @@ export function exchange(pools: ConnectionPools, req: ExchangeRequest, deadline:
         if (settled) controller.abort(deadline.error(true));
         else abort = (err) => controller.abort(err);
       },
-      onResponseStart(controller, status, headers) {
+      onResponseStart(controller, status, headers, statusText) {
         // undici takes any three digits for a status, and one below 100 then trips an assertion of its own.
         if (status < 100) {
           controller.abort(new CodedError(Codes.badStatus, `status ${String(status).padStart(3, '0')} is not an HTTP status`));
@@ -102,14 +107,22 @@ export function exchange(pools: ConnectionPools, req: ExchangeRequest, deadline:
         readHeaders(answer, headers);
         answer.headers = headersJson(headers);
         if (req.method === 'GET') reader = new BodyReader(last(headers['content-encoding']), answer.contentType, req.maxBody);
+        if (req.method === 'GET' && req.store) {
+          answer.capture = new ResponseCapture(req.url, req.headers, status, statusText ?? '', controller.rawHeaders as Buffer[]);
+        }
         // undici keeps the raw header block on the controller, which lives until the body is read: up to
         // 128 KiB per request in flight for nothing.
         controller.rawHeaders = null;
       },
       onResponseData(controller, chunk) {
+        // What is kept is what is read: up to --max-body of the wire.
+        answer.capture?.data(chunk.length <= req.maxBody - answer.bodyBytes ? chunk : chunk.subarray(0, Math.max(0, req.maxBody - answer.bodyBytes)));
         answer.bodyBytes += chunk.length;
         // Past --max-body the rest is not read: the connection goes, the answer stands, marked truncated.
-        if (reader?.write(chunk) === 'stop') controller.abort(cut);
+        if (reader?.write(chunk) === 'stop') {
+          answer.capture?.cut();
+          controller.abort(cut);
+        }
       },
       onResponseEnd() {
         settle(null);

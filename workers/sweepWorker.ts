@@ -8,6 +8,7 @@ import { checkUrl, type CheckContext } from './checkUrl.js';
 import { HostResolver } from './resolver.js';
 import { Scheduler } from './scheduler.js';
 import { SharedPace } from './pace.js';
+import { WarcWriter } from './warc/warcWriter.js';
 
 /** Results are sent once per event-loop turn (so they batch under load and wait little when idle), or sooner at this many. */
 const FLUSH_ROWS = 512;
@@ -23,7 +24,8 @@ export default async function sweepWorker({ port, config, pace }: WorkerTask): P
     (row) => outbox.add(row),
     () => outbox.poke(),
   );
-  const ctx: CheckContext = { pools, resolver, config, headers: { 'user-agent': config.userAgent, ...config.headers }, scheduler };
+  const warc = config.warc ? new WarcWriter(config.warc) : null;
+  const ctx: CheckContext = { pools, resolver, config, headers: { 'user-agent': config.userAgent, ...config.headers }, scheduler, warc };
   const outbox = new Outbox(port, scheduler);
 
   const crashForTest = testCrashHook();
@@ -47,6 +49,7 @@ export default async function sweepWorker({ port, config, pace }: WorkerTask): P
   outbox.flush();
   port.postMessage({ type: 'done' } satisfies FromWorker);
   port.close();
+  warc?.close();
   await pools.close();
 }
 

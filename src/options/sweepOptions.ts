@@ -5,6 +5,7 @@ import { connectionsPerWorker } from './openFiles.js';
 import { VERSION } from '../version.js';
 import { recordedProxy, resolveProxy } from './proxySettings.js';
 import { inputFormat, type InputFormat } from '../input/records.js';
+import { warcTarget } from '../store/warcFolder.js';
 
 export interface SweepOptions {
   /** Paths of the inputs in order; `-` is stdin; `.gz` files are decompressed. */
@@ -40,6 +41,10 @@ export interface SweepOptions {
   maxRedirects: number;
   /** A GET's body is cut past this many bytes (--max-body), on the wire or decoded. */
   maxBody: number;
+  /** With GET: keep every response (request and response records) in WARC files beside the database (--store-bodies). */
+  storeBodies: boolean;
+  /** A WARC file is closed, and the next begun, at this many bytes (--warc-size). */
+  warcSize: number;
   insecure: boolean;
   /** Refuse addresses that are not public unicast (loopback, private, link-local, …): --block-private. */
   blockPrivate: boolean;
@@ -81,6 +86,8 @@ export function defaultOptions(): Omit<SweepOptions, 'inputs'> {
     retries: 2,
     maxRedirects: 10,
     maxBody: 10 * 1024 * 1024,
+    storeBodies: false,
+    warcSize: 1024 ** 3,
     insecure: false,
     blockPrivate: false,
     proxy: null,
@@ -112,6 +119,7 @@ export function engineConfig(o: SweepOptions): EngineConfig {
     retryAfterCapMs: 60_000,
     maxRedirects: o.maxRedirects,
     maxBody: o.maxBody,
+    warc: o.storeBodies ? warcTarget(o.db, o.warcSize) : null,
     insecure: o.insecure,
     blockPrivate: o.blockPrivate,
     proxy: resolveProxy(o.proxy, o.noProxy),

@@ -31,16 +31,17 @@ export interface PreviousSweep {
   finishedBefore: boolean;
 }
 
-/** Rows per INSERT: one statement call per 64 rows costs far less than 64 calls (22 columns, 1408 values). */
+/** Rows per INSERT: one statement call per 64 rows costs far less than 64 calls (25 columns, 1600 values). */
 const ROWS_PER_STATEMENT = 64;
 
 /** The columns of `results` in insert order; `results_history` holds the same ones. */
 const RESULT_COLUMNS = `line, url, host, outcome, status, error_code, error_message, final_url,
     redirects, method, attempts, remote_ip, content_type, content_length, elapsed_ms, checked_at, throttled, source,
-    body_sha256, title, headers, truncated`;
+    body_sha256, title, headers, truncated, warc_file, warc_offset, warc_length`;
+const RESULT_COLUMN_COUNT = RESULT_COLUMNS.split(',').length;
 
 function insertSql(rows: number): string {
-  const one = `(${Array(22).fill('?').join(', ')})`;
+  const one = `(${Array(RESULT_COLUMN_COUNT).fill('?').join(', ')})`;
   return `INSERT OR REPLACE INTO results (${RESULT_COLUMNS}) VALUES ${Array(rows).fill(one).join(', ')}`;
 }
 
@@ -48,7 +49,7 @@ function pushValues(values: unknown[], r: ResultRow): unknown[] {
   values.push(
     r.line, r.url, r.host, r.outcome, r.status, r.error_code, r.error_message, r.final_url,
     r.redirects, r.method, r.attempts, r.remote_ip, r.content_type, r.content_length, r.elapsed_ms, r.checked_at, r.throttled, r.source ?? null,
-    r.body_sha256 ?? null, r.title ?? null, r.headers ?? null, r.truncated ?? 0,
+    r.body_sha256 ?? null, r.title ?? null, r.headers ?? null, r.truncated ?? 0, r.warc_file ?? null, r.warc_offset ?? null, r.warc_length ?? null,
   );
   return values;
 }

@@ -43,11 +43,13 @@ export const MIGRATIONS: Record<number, (db: MigrationDb) => void> = {
     }
   },
   5: (db) => {
-    // What a GET's body says, and the final answer's headers, kept with each row (and a replaced one).
+    // What a GET's body says, the final answer's headers, and where its stored body is, kept with each row
+    // (and a replaced one).
     for (const table of ['results', 'results_history']) {
       const columns = db.columns(table);
       if (columns.length === 0) continue;
-      for (const [name, type] of [['body_sha256', 'TEXT'], ['title', 'TEXT'], ['headers', 'TEXT'], ['truncated', 'INTEGER NOT NULL DEFAULT 0']]) {
+      const added = [['body_sha256', 'TEXT'], ['title', 'TEXT'], ['headers', 'TEXT'], ['truncated', 'INTEGER NOT NULL DEFAULT 0'], ['warc_file', 'TEXT'], ['warc_offset', 'INTEGER'], ['warc_length', 'INTEGER']];
+      for (const [name, type] of added) {
         if (!columns.includes(name!)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${type}`);
       }
     }
@@ -93,7 +95,10 @@ CREATE TABLE IF NOT EXISTS results (
   body_sha256    TEXT,                 -- GET: SHA-256 (hex) of the body as delivered, content coding removed
   title          TEXT,                 -- GET: the HTML <title>, decoded, whitespace collapsed
   headers        TEXT,                 -- the final answer's headers, a JSON object (capped at 16 KiB)
-  truncated      INTEGER NOT NULL DEFAULT 0 -- GET: 1 when the body went past --max-body and was cut
+  truncated      INTEGER NOT NULL DEFAULT 0, -- GET: 1 when the body went past --max-body and was cut
+  warc_file      TEXT,                 -- --store-bodies: the WARC file holding the response, relative to the database's folder
+  warc_offset    INTEGER,              -- where its response record's gzip member starts in that file
+  warc_length    INTEGER               -- and its length: read alone, it gunzips to the whole record
 );
 
 -- URLs read but not yet swept because their host could not take them then (the frontier's overflow), or
@@ -133,6 +138,9 @@ CREATE TABLE IF NOT EXISTS results_history (
   title          TEXT,
   headers        TEXT,
   truncated      INTEGER NOT NULL DEFAULT 0,
+  warc_file      TEXT,
+  warc_offset    INTEGER,
+  warc_length    INTEGER,
   hops           TEXT,                 -- JSON array of its redirect_hops rows, or NULL
   PRIMARY KEY (line, replaced_by)
 ) WITHOUT ROWID;

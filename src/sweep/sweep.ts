@@ -7,7 +7,7 @@ import { ReadProgress, type InputLine } from '../input/lineReader.js';
 import { inputFormat, readInput as readRecords } from '../input/records.js';
 import { parseLine } from '../input/parseLine.js';
 import { identify } from '../input/inputIdentity.js';
-import type { Job, ResultRow } from '../messages.js';
+import type { Job, ResultRow, WarcTarget } from '../messages.js';
 import { invalidRow } from '../result/row.js';
 import { CheckpointTracker } from '../store/checkpoint.js';
 import { ResultStore, type Checkpoint } from '../store/resultStore.js';
@@ -23,6 +23,7 @@ import { Interrupt } from './interrupt.js';
 import { Codes, SweepError, UsageError } from '../result/errors.js';
 import { VERSION } from '../version.js';
 import { resolveProxy } from '../options/proxySettings.js';
+import { trimToReferenced, warcTarget } from '../store/warcFolder.js';
 
 export interface SweepListener {
   /** About once a second while the sweep runs. */
@@ -53,6 +54,7 @@ export async function runSweep(
   if (options.spreadHosts && options.perHost < options.threads) {
     throw new UsageError(`--spread-hosts splits --per-host between the ${options.threads} threads: it needs --per-host ${options.threads} or more`);
   }
+  if (options.storeBodies && options.method !== 'GET') throw new UsageError('--store-bodies keeps the bodies of GET requests: add --method GET');
   // Proxy settings (--proxy, or the environment's) and the input's format are checked before the database is touched.
   resolveProxy(options.proxy, options.noProxy);
   if (inputFormat(options.inputs, options.inputFormat) === 'text' && options.column !== null) {
@@ -71,6 +73,8 @@ export async function runSweep(
     if (plan.kind === 'complete') return summarize(store, null, { alreadyComplete: true });
     const parked = store.parkedCount();
     listener.start?.({ resumedFrom: plan.from.line, earlierRows: plan.earlierRows, changedOptions: plan.changedOptions, parked, redo });
+    const warc = options.storeBodies ? warcTarget(options.db, options.warcSize) : null;
+    if (warc) trimWarc(store, warc, listener);
     boundHeapGrowth();
     const fd = fitOpenFiles(options.concurrency, options.threads);
     if (fd.note) listener.notice?.(fd.note);
@@ -82,6 +86,7 @@ export async function runSweep(
       markFailed(store);
       throw err;
     }
+    if (warc) trimWarc(store, warc, listener);
     if (interrupt.stopping) {
       store.endRun('interrupted');
       return summarize(store, stats, { interrupted: interrupt.reason });
@@ -103,6 +108,14 @@ export async function runSweep(
     return summarize(store, stats, {});
   } finally {
     store.close();
+  }
+}
+
+/** The WARC folder made to agree with the rows: what a crash left unnamed (or torn) goes, and the user hears of it. */
+function trimWarc(store: ResultStore, target: WarcTarget, listener: SweepListener): void {
+  const { removed, cutBytes } = trimToReferenced(store.db, target);
+  if (removed > 0 || cutBytes > 0) {
+    listener.notice?.(`WARC records no row names (left by a stopped sweep) cut: ${cutBytes} bytes, ${removed} files removed from ${target.relativeDir}/`);
   }
 }
 

@@ -1,0 +1,180 @@
+// --store-bodies through real servers on loopback, read back by an independent reader (test/support/
+// warc_check.py, Python's zlib and hashlib: no code shared with the writer): every file whole, every row's
+// span exactly one record, each response record what the server sent (head as received, body as it came off
+// the wire: gzip left on, chunked framing off, cut at --max-body), its request beside it, redirects stored
+// with their final answer, a retried answer not stored; files rotated at --warc-size; `urlsweep body`.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
+import { basename, dirname, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { row, sweepLines, type Row } from '../support/simSweep.js';
+import { useSimulatedWeb } from '../support/simulatedWeb.js';
+import { CLI, ROOT, urlsweep } from '../support/cli.js';
+
+const web = useSimulatedWeb();
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+const page = Buffer.from('<html><head><title>Kept</title></head><body>' + 'text '.repeat(2000) + '</body></html>');
+const gzipped = gzipSync(page);
+const big = randomBytes(3 << 20);
+const chunks = [Buffer.from('first,'), Buffer.from('second,'), Buffer.from('third')];
+/** The raw server's answer, spacing and case as sent. */
+const RAW_HEAD = 'HTTP/1.1 200 Fine Thanks\r\nX-Odd-CASE: spaced  out\r\ncontent-LENGTH: 5\r\nContent-Type: text/plain';
+
+let server: Server;
+let raw: NetServer;
+let base = '';
+let rawBase = '';
+let flakyHits = 0;
+before(async () => {
+  server = createHttpServer((req, res) => {
+    switch (req.url) {
+      case '/page':
+        return void res.writeHead(200, { 'content-type': 'text/html', 'content-length': page.length }).end(page);
+      case '/gzip':
+        return void res.writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'gzip', 'content-length': gzipped.length }).end(gzipped);
+      case '/chunked':
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        for (const c of chunks) res.write(c);
+        return void res.end();
+      case '/big':
+        return void res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': big.length }).end(big);
+      case '/moved':
+        return void res.writeHead(301, { location: '/page', 'content-length': 5 }).end('moved');
+      case '/flaky':
+        // 503 the first time, with a body: only the 200 that ends the line is stored.
+        if (flakyHits++ === 0) return void res.writeHead(503, { 'retry-after': '0', 'content-length': 4 }).end('busy');
+        return void res.writeHead(200, { 'content-length': 5 }).end('fixed');
+      default:
+        return void res.writeHead(404, { 'content-length': 4 }).end('gone');
+    }
+  });
+  raw = createNetServer((socket) => socket.once('data', () => socket.end(`${RAW_HEAD}\r\n\r\nhello`)));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  rawBase = `http://127.0.0.1:${(raw.address() as AddressInfo).port}`;
+});
+after(() => {
+  server.closeAllConnections();
+  server.close();
+  raw.close();
+});
+
+interface Checked {
+  offset: number;
+  length: number;
+  type: string;
+  uri: string | null;
+  id: string;
+  concurrent_to: string | null;
+  truncated: string | null;
+  http_head?: string;
+  payload_sha256?: string;
+}
+
+/** The independent reader's view of a file; it fails the test unless every record is whole and `spans` are records. */
+function readBack(file: string, spans: Array<[number, number]>): Checked[] {
+  const out = execFileSync('python3', [join(ROOT, 'test/support/warc_check.py'), file, ...spans.map(([o, l]) => `${o}:${l}`)], { encoding: 'utf8' });
+  return out.trim().split('\n').map((l) => JSON.parse(l) as Checked);
+}
+
+test('--store-bodies: every response as received, each row naming its record, read back by an independent reader', async () => {
+  const paths = ['/page', '/gzip', '/chunked', '/big', '/moved', '/flaky', '/missing'];
+  const lines = [...paths.map((p) => base + p), `${rawBase}/raw`];
+  const result = await sweepLines(web.sim, web.dir, lines, {
+    db: join(web.dir, 'archive.db'),
+    method: 'GET',
+    storeBodies: true,
+    maxBody: 1 << 20,
+    // Small files: the rows land in several.
+    warcSize: 64 * 1024,
+    retries: 1,
+  });
+  const rows = result.rows;
+  assert.equal(rows.length, lines.length);
+  const folder = join(web.dir, 'archive.warc');
+  const files = readdirSync(folder).sort();
+  assert.ok(files.length >= 2, `rotated at --warc-size: ${files.join(', ')}`);
+  assert.ok(files.every((f) => /^archive-\d{5}\.warc\.gz$/.test(f)), files.join(', '));
+  const records = new Map<string, Checked[]>();
+  for (const file of files) {
+    const named = rows.filter((r) => r.warc_file === `archive.warc/${file}`).map((r): [number, number] => [r.warc_offset!, r.warc_length!]);
+    const read = readBack(join(folder, file), named);
+    assert.equal(read[0]!.type, 'warcinfo', `${file} begins with a warcinfo record`);
+    records.set(`archive.warc/${file}`, read);
+  }
+  const all = [...records.values()].flat();
+
+  /** The response record a row names, and the request record just before it. */
+  const stored = (r: Row): { response: Checked; request: Checked } => {
+    assert.ok(r.warc_file, `line ${r.line} names its record`);
+    const inFile = records.get(r.warc_file)!;
+    const at = inFile.findIndex((c) => c.offset === r.warc_offset && c.length === r.warc_length);
+    assert.ok(at > 0, `line ${r.line}: a record at ${r.warc_offset}:${r.warc_length}`);
+    return { response: inFile[at]!, request: inFile[at - 1]! };
+  };
+  const expected: Record<string, { status: string; body: Buffer; truncated?: string }> = {
+    '/page': { status: 'HTTP/1.1 200 OK', body: page },
+    '/gzip': { status: 'HTTP/1.1 200 OK', body: gzipped },
+    '/chunked': { status: 'HTTP/1.1 200 OK', body: Buffer.concat(chunks) },
+    '/big': { status: 'HTTP/1.1 200 OK', body: big.subarray(0, 1 << 20), truncated: 'length' },
+    '/moved': { status: 'HTTP/1.1 200 OK', body: page },
+    '/flaky': { status: 'HTTP/1.1 200 OK', body: Buffer.from('fixed') },
+    '/missing': { status: 'HTTP/1.1 404 Not Found', body: Buffer.from('gone') },
+  };
+  for (const path of paths) {
+    const r = row(result, base + path);
+    const { response, request } = stored(r);
+    const want = expected[path]!;
+    assert.deepEqual(
+      [response.type, response.uri, response.http_head!.split('\r\n')[0], response.payload_sha256, response.truncated],
+      ['response', r.final_url, want.status, sha(want.body), want.truncated ?? null],
+      path,
+    );
+    assert.deepEqual([request.type, request.uri, request.concurrent_to, response.concurrent_to], ['request', r.final_url, response.id, request.id], `${path}: its request`);
+    assert.match(request.http_head!, new RegExp(`^GET ${r.final_url!.slice(base.length)} HTTP/1\\.1\\r\\nhost: 127\\.0\\.0\\.1:\\d+\\r\\n`), path);
+  }
+  // Chunked framing is gone from the body, and so is the header that announced it.
+  assert.doesNotMatch(stored(row(result, `${base}/chunked`)).response.http_head!, /transfer-encoding/i);
+  // The redirect is stored with the answer it led to (just before it); the retried 503 is not stored.
+  const moved = stored(row(result, `${base}/moved`)).request;
+  const hop = records.get(row(result, `${base}/moved`).warc_file!)!;
+  const hopResponse = hop[hop.indexOf(moved) - 1]!;
+  assert.deepEqual([hopResponse.type, hopResponse.uri, hopResponse.http_head!.split('\r\n')[0], hopResponse.payload_sha256], ['response', `${base}/moved`, 'HTTP/1.1 301 Moved Permanently', sha(Buffer.from('moved'))]);
+  assert.equal(flakyHits, 2, 'the 503 was retried');
+  assert.equal(all.filter((c) => c.type === 'response' && c.uri === `${base}/flaky`).length, 1, 'one response stored for the line');
+  // The head as the server wrote it: case, order and reason phrase kept.
+  const rawRecord = stored(row(result, `${rawBase}/raw`)).response;
+  assert.equal(rawRecord.http_head, RAW_HEAD);
+  assert.equal(rawRecord.payload_sha256, sha(Buffer.from('hello')));
+  // Every response in the files is one a row names, or a redirect's before it: nothing stored twice.
+  const responses = all.filter((c) => c.type === 'response');
+  assert.equal(responses.length, lines.length + 1, 'one response per line, and the redirect');
+
+  // `urlsweep body`: decoded, raw, cut; and a line without a body says why.
+  // Bytes, not text: run from another folder, the database named by a relative path.
+  const body = (path: string, ...extra: string[]): Buffer =>
+    execFileSync(process.execPath, [CLI, 'body', basename(result.dbPath), String(row(result, base + path).line), ...extra], { cwd: dirname(result.dbPath), maxBuffer: 4 << 20 });
+  assert.equal(sha(body('/gzip')), sha(page), 'gzip removed');
+  assert.equal(sha(body('/gzip', '--raw')), sha(gzipped), '--raw: as received');
+  assert.equal(body('/chunked').toString(), 'first,second,third');
+  assert.equal(sha(body('/big')), sha(big.subarray(0, 1 << 20)), 'cut at --max-body');
+});
+
+test('urlsweep body: a line without a stored body, or a HEAD sweep asked to store, says why', async () => {
+  const result = await sweepLines(web.sim, web.dir, [`${base}/page`, 'not a url'], { db: join(web.dir, 'nobody.db'), method: 'GET' });
+  const noStore = await urlsweep(['body', result.dbPath, '1'], { cwd: web.dir });
+  assert.equal(noStore.code, 1);
+  assert.match(noStore.stderr, /line 1 has no stored body \(outcome response\): bodies are stored by a GET sweep with --store-bodies/);
+  const noLine = await urlsweep(['body', result.dbPath, '9'], { cwd: web.dir });
+  assert.deepEqual([noLine.code, /line 9 has no row/.test(noLine.stderr)], [1, true], noLine.stderr);
+  const head = await urlsweep(['run', join(web.dir, 'list.txt'), '--db', join(web.dir, 'head.db'), '--store-bodies'], { cwd: web.dir });
+  assert.equal(head.code, 2);
+  assert.match(head.stderr, /--store-bodies keeps the bodies of GET requests: add --method GET/);
+});

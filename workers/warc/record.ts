@@ -1,0 +1,131 @@
+// One WARC 1.1 record as one gzip member, built as the body streams in and never held whole. Each body
+// chunk is deflated on its own, ending in a sync flush so the pieces join into one deflate stream; the WARC
+// header, which must come first but names the block's length and digests, is deflated last and put in front;
+// the CRC-32 of the whole is combined from the pieces'. Measured against warcio.js (notes/warc-research on
+// the issue-12 branch): 5-10x less CPU, no body held whole, header bytes kept as received.
+import { createHash, randomUUID, type Hash } from 'node:crypto';
+import { constants, crc32, deflateRawSync } from 'node:zlib';
+
+/** zlib level: 1 costs half the CPU of 6 on large bodies for ~10% bigger files (research: 94 vs 43 MB/s). */
+const LEVEL = 1;
+const SEGMENT = { level: LEVEL, finishFlush: constants.Z_SYNC_FLUSH };
+const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255]);
+const END_OF_RECORD = Buffer.from('\r\n\r\n');
+
+export type WarcFields = Array<[name: string, value: string]>;
+
+export const newRecordId = (): string => `<urn:uuid:${randomUUID()}>`;
+
+/** A record's block (HTTP head and body) arriving in pieces, kept deflated until `member()`. */
+export class RecordBuilder {
+  private readonly segments: Buffer[] = [];
+  private deflated = 0;
+  private blockBytes = 0;
+  private payloadBytes = 0;
+  private crc = 0;
+  private readonly blockDigest: Hash = createHash('sha1');
+  private readonly payloadDigest: Hash | null;
+
+  /** `head`: the HTTP message's head (the block's start); the rest of the block is its payload. */
+  constructor(head: Buffer, withPayloadDigest: boolean) {
+    this.payloadDigest = withPayloadDigest ? createHash('sha1') : null;
+    this.add(head);
+  }
+
+  /** Bytes of the block (after the head: the payload). */
+  data(chunk: Buffer): void {
+    this.payloadDigest?.update(chunk);
+    this.payloadBytes += chunk.length;
+    this.add(chunk);
+  }
+
+  /** Deflated bytes held (for the writer's memory bound). */
+  get heldBytes(): number {
+    return this.deflated;
+  }
+
+  get payloadLength(): number {
+    return this.payloadBytes;
+  }
+
+  /** The whole gzip member: WARC header (`fields` plus length and digests), the block, the end. */
+  member(fields: WarcFields): Buffer {
+    let text = 'WARC/1.1\r\n';
+    for (const [name, value] of fields) text += `${name}: ${value.replace(/[\r\n]+/g, ' ')}\r\n`;
+    text += `WARC-Block-Digest: ${sha1Label(this.blockDigest)}\r\n`;
+    if (this.payloadDigest) text += `WARC-Payload-Digest: ${sha1Label(this.payloadDigest)}\r\n`;
+    const warcHead = Buffer.from(`${text}Content-Length: ${this.blockBytes}\r\n\r\n`, 'utf8');
+    const crc = crc32(END_OF_RECORD, combineCrc32(crc32(warcHead), this.crc, this.blockBytes));
+    const trailer = Buffer.alloc(8);
+    trailer.writeUInt32LE(crc, 0);
+    trailer.writeUInt32LE((warcHead.length + this.blockBytes + END_OF_RECORD.length) % 2 ** 32, 4);
+    return Buffer.concat([GZIP_HEADER, deflateRawSync(warcHead, SEGMENT), ...this.segments, deflateRawSync(END_OF_RECORD, { level: LEVEL }), trailer]);
+  }
+
+  private add(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    this.blockDigest.update(chunk);
+    this.crc = crc32(chunk, this.crc);
+    this.blockBytes += chunk.length;
+    const segment = deflateRawSync(chunk, SEGMENT);
+    this.segments.push(segment);
+    this.deflated += segment.length;
+  }
+}
+
+/** A record whose block is small and whole at once (a request, a warcinfo). */
+export function wholeRecord(fields: WarcFields, block: Buffer): Buffer {
+  const builder = new RecordBuilder(block, false);
+  return builder.member(fields);
+}
+
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+/** `sha1:` and the digest in base32, as WARC writers (wget, warcio, Heritrix) label it. */
+function sha1Label(hash: Hash): string {
+  let bits = 0;
+  let value = 0;
+  let out = 'sha1:';
+  for (const byte of hash.digest()) {
+    value = ((value << 8) | byte) & 0xffff;
+    bits += 8;
+    while (bits >= 5) {
+      out += BASE32[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += BASE32[(value << (5 - bits)) & 31];
+  return out;
+}
+
+/** zlib's crc32_combine: the CRC-32 of A then B from A's, B's and B's length (GF(2) matrix powers). */
+export function combineCrc32(crcA: number, crcB: number, lengthB: number): number {
+  if (lengthB <= 0) return crcA >>> 0;
+  const times = (matrix: Uint32Array, vector: number): number => {
+    let sum = 0;
+    for (let i = 0; vector !== 0; i++, vector >>>= 1) if (vector & 1) sum ^= matrix[i]!;
+    return sum >>> 0;
+  };
+  const square = (out: Uint32Array, matrix: Uint32Array): void => {
+    for (let n = 0; n < 32; n++) out[n] = times(matrix, matrix[n]!);
+  };
+  const even = new Uint32Array(32);
+  const odd = new Uint32Array(32);
+  odd[0] = 0xedb88320;
+  for (let n = 1, row = 1; n < 32; n++, row <<= 1) odd[n] = row >>> 0;
+  square(even, odd);
+  square(odd, even);
+  let crc = crcA >>> 0;
+  let length = lengthB;
+  for (;;) {
+    square(even, odd);
+    if (length % 2) crc = times(even, crc);
+    length = Math.floor(length / 2);
+    if (length === 0) break;
+    square(odd, even);
+    if (length % 2) crc = times(odd, crc);
+    length = Math.floor(length / 2);
+    if (length === 0) break;
+  }
+  return (crc ^ crcB) >>> 0;
+}
