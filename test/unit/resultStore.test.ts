@@ -52,6 +52,9 @@ function row(line: number, over: Partial<ResultRow> = {}): ResultRow {
     title: null,
     headers: null,
     truncated: 0,
+    warc_file: null,
+    warc_offset: null,
+    warc_length: null,
     ...over,
   };
 }
@@ -97,6 +100,29 @@ describe('a new database', () => {
       }
       assert.deepEqual(store.db.prepare('SELECT line, source FROM results').all(), [{ line: 1, source: null }]);
       assert.deepEqual(store.parked('host2.example', 0, 10), [{ ...parked(1, 2), source: null }]);
+    });
+  });
+
+  test('a schema 5 database gains the body and WARC columns in results and results_history, keeping its rows', () => {
+    const file = dbPath();
+    const added = ['body_sha256', 'title', 'headers', 'truncated', 'warc_file', 'warc_offset', 'warc_length'];
+    withStore(file, (store) => {
+      store.beginRun(INPUTS, {}, '0.0.1', START);
+      store.write([row(1)], null);
+    });
+    const old = new Database(file);
+    for (const table of ['results', 'results_history']) for (const column of added) old.exec(`ALTER TABLE ${table} DROP COLUMN ${column}`);
+    old.pragma('user_version = 5');
+    old.close();
+    withStore(file, (store) => {
+      assert.equal(store.db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+      for (const table of ['results', 'results_history']) {
+        const names = (store.db.pragma(`table_info(${table})`) as Array<{ name: string }>).map((c) => c.name);
+        assert.deepEqual(names.filter((n) => added.includes(n)), added, table);
+      }
+      assert.deepEqual(store.db.prepare(`SELECT line, status, ${added.join(', ')} FROM results`).all(), [
+        { line: 1, status: 200, body_sha256: null, title: null, headers: null, truncated: 0, warc_file: null, warc_offset: null, warc_length: null },
+      ]);
     });
   });
 
@@ -146,6 +172,9 @@ describe('writing a sweep', () => {
         title: 'Ünïcode — title',
         headers: '{"content-type":"text/html","set-cookie":["a=1","b=2"]}',
         truncated: 1,
+        warc_file: 'crawl.warc/crawl-00003.warc.gz',
+        warc_offset: 5_000_000_123,
+        warc_length: 4321,
       });
       const failed = row(2, {
         url: 'nxdomain.example',

@@ -1,0 +1,108 @@
+// The WARC writer's parts: a record built from pieces is one gzip member that gunzips to the WARC record
+// (its CRC-32 combined from the pieces'), files are taken by number and rotated, and the folder is cut back
+// to what the database names.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { crc32, gunzipSync } from 'node:zlib';
+import { combineCrc32, RecordBuilder } from '../../workers/warc/record.js';
+import { WarcWriter } from '../../workers/warc/warcWriter.js';
+import { trimToReferenced, warcSerial, warcTarget } from '../../src/store/warcFolder.js';
+import { ResultStore } from '../../src/store/resultStore.js';
+import { tempDir } from '../support/simSweep.js';
+
+const base32Sha1 = (b: Buffer): string => {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  const bits = [...createHash('sha1').update(b).digest()].map((x) => x.toString(2).padStart(8, '0')).join('');
+  return 'sha1:' + (bits.match(/.{1,5}/g) ?? []).map((g) => alphabet[parseInt(g.padEnd(5, '0'), 2)]).join('');
+};
+
+test('combineCrc32 gives the CRC-32 of the concatenation', () => {
+  for (const [a, b] of [[randomBytes(1000), randomBytes(77)], [Buffer.from('x'), randomBytes(1 << 20)], [randomBytes(3), Buffer.alloc(0)]] as const) {
+    assert.equal(combineCrc32(crc32(a), crc32(b), b.length), crc32(Buffer.concat([a, b])));
+  }
+});
+
+test('a record built from pieces is one gzip member: the WARC head with length and digests, the block, the end', () => {
+  const head = Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 70000\r\n\r\n');
+  const body = [randomBytes(30_000), Buffer.from('a'.repeat(40_000))];
+  const builder = new RecordBuilder(head, true);
+  for (const piece of body) builder.data(piece);
+  const member = builder.member([['WARC-Type', 'response'], ['WARC-Target-URI', 'http://a.test/\r\nInjected: yes']]);
+  const text = gunzipSync(member);
+  const block = Buffer.concat([head, ...body]);
+  const warcHead = text.subarray(0, text.indexOf('\r\n\r\n') + 4).toString();
+  assert.equal(
+    warcHead,
+    'WARC/1.1\r\nWARC-Type: response\r\nWARC-Target-URI: http://a.test/ Injected: yes\r\n' +
+      `WARC-Block-Digest: ${base32Sha1(block)}\r\nWARC-Payload-Digest: ${base32Sha1(Buffer.concat(body))}\r\nContent-Length: ${block.length}\r\n\r\n`,
+  );
+  assert.deepEqual(text.subarray(warcHead.length), Buffer.concat([block, Buffer.from('\r\n\r\n')]));
+  // Only one member: gunzip would read a second one into the same output.
+  assert.equal(member.readUInt32LE(member.length - 4), text.length);
+  assert.equal(builder.payloadLength, 70_000);
+});
+
+test('the writer takes the next free number, begins each file with a warcinfo, and rotates at the size', () => {
+  const temp = tempDir();
+  try {
+    const target = warcTarget(join(temp.dir, 'crawl.db'), 10_000);
+    assert.deepEqual([target.dir, target.relativeDir, target.prefix], [join(temp.dir, 'crawl.warc'), 'crawl.warc', 'crawl']);
+    const store = new ResultStore(join(temp.dir, 'crawl.db'));
+    trimToReferenced(store.db, target); // makes the folder
+    store.close();
+    writeFileSync(join(target.dir, 'crawl-00004.warc.gz'), ''); // another thread's, or a stopped run's
+    writeFileSync(join(target.dir, 'notes.txt'), 'mine');
+    const writer = new WarcWriter(target);
+    const record = (n: number) => new RecordBuilder(randomBytes(n), false).member([['WARC-Type', 'resource']]);
+    const first = writer.append([record(100)]);
+    assert.equal(first.file, 'crawl.warc/crawl-00005.warc.gz');
+    const second = writer.append([record(9_000)]);
+    assert.equal(second.file, 'crawl.warc/crawl-00006.warc.gz', 'past --warc-size: the next file');
+    writer.close();
+    for (const [name, at] of [['crawl-00005.warc.gz', first.offset], ['crawl-00006.warc.gz', second.offset]] as const) {
+      // What comes before the records is one member: the file's warcinfo.
+      assert.match(gunzipSync(readFileSync(join(target.dir, name)).subarray(0, at)).toString(), /^WARC\/1\.1\r\nWARC-Type: warcinfo\r\n[^]*WARC-Filename: crawl-0000[56]\.warc\.gz\r\n/);
+    }
+    const bytes = readFileSync(join(target.dir, 'crawl-00005.warc.gz'));
+    assert.equal(bytes.length, first.offset + first.length, 'the last record ends the file');
+    assert.deepEqual([warcSerial('crawl', 'crawl-00012.warc.gz'), warcSerial('crawl', 'crawl-1.warc.gz'), warcSerial('crawl', 'other-00001.warc.gz')], [12, null, null]);
+  } finally {
+    temp.remove();
+  }
+});
+
+test('trimToReferenced cuts each file after the last record a row names and removes files none names', () => {
+  const temp = tempDir();
+  try {
+    const store = new ResultStore(join(temp.dir, 'crawl.db'));
+    const target = warcTarget(store.path, 1 << 30);
+    trimToReferenced(store.db, target);
+    const file = (name: string, size: number) => writeFileSync(join(target.dir, name), Buffer.alloc(size, 1));
+    file('crawl-00000.warc.gz', 5_000); // rows name up to 3,000: a torn record after
+    file('crawl-00001.warc.gz', 800); // named whole
+    file('crawl-00002.warc.gz', 700); // named by a replaced row only (--redo keeps it in results_history)
+    file('crawl-00003.warc.gz', 900); // no row names it: written before a crash
+    file('other.warc.gz', 10); // not the sweep's
+    const insert = store.db.prepare(
+      "INSERT INTO results (line, url, outcome, redirects, attempts, checked_at, warc_file, warc_offset, warc_length) VALUES (?, 'u', 'response', 0, 1, 0, ?, ?, ?)",
+    );
+    insert.run(1, 'crawl.warc/crawl-00000.warc.gz', 1_000, 500);
+    insert.run(2, 'crawl.warc/crawl-00000.warc.gz', 2_000, 1_000);
+    insert.run(3, 'crawl.warc/crawl-00001.warc.gz', 300, 500);
+    store.db
+      .prepare(
+        "INSERT INTO results_history (replaced_by, line, url, outcome, redirects, attempts, checked_at, throttled, warc_file, warc_offset, warc_length) VALUES (1, 4, 'u', 'response', 0, 1, 0, 0, ?, ?, ?)",
+      )
+      .run('crawl.warc/crawl-00002.warc.gz', 200, 500);
+    assert.deepEqual(trimToReferenced(store.db, target), { removed: 1, cutBytes: 2_000 });
+    const sizes = Object.fromEntries(readdirSync(target.dir).map((n) => [n, statSync(join(target.dir, n)).size]));
+    assert.deepEqual(sizes, { 'crawl-00000.warc.gz': 3_000, 'crawl-00001.warc.gz': 800, 'crawl-00002.warc.gz': 700, 'other.warc.gz': 10 });
+    assert.equal(existsSync(join(target.dir, 'crawl-00003.warc.gz')), false);
+    store.close();
+  } finally {
+    temp.remove();
+  }
+});
