@@ -59,7 +59,7 @@ test('the writer takes the next free number, begins each file with a warcinfo, a
     const record = (n: number) => new RecordBuilder(randomBytes(n), false).member([['WARC-Type', 'resource']]);
     const first = writer.append([record(100)]);
     assert.equal(first.file, 'crawl.warc/crawl-00005.warc.gz');
-    const second = writer.append([record(9_000)]);
+    const second = writer.append([record(9_900)]);
     assert.equal(second.file, 'crawl.warc/crawl-00006.warc.gz', 'past --warc-size: the next file');
     writer.close();
     for (const [name, at] of [['crawl-00005.warc.gz', first.offset], ['crawl-00006.warc.gz', second.offset]] as const) {
