@@ -73,6 +73,8 @@ const FAIR_SHARE = 0.5;
 class Run {
   readonly deadline: Deadline;
   private first: Host | null;
+  /** --store-bodies: every exchange captured on the way (retried, redirected from, final). */
+  readonly captures: ResponseCapture[] = [];
 
   constructor(
     readonly job: Job,
@@ -113,8 +115,8 @@ class Run {
 }
 
 /** The URL's row, or null when the sweep stopped before it was done (a resume redoes it). */
-export async function checkUrl(job: Job, first: Host, ctx: CheckContext): Promise<ResultRow | null> {
-  const run = new Run(job, ctx, first);
+async function check(run: Run): Promise<ResultRow | null> {
+  const { job, ctx } = run;
   const trail: Trail = { attempts: 0, hops: [], url: new URL(job.target), remoteIp: null, throttled: 0, captures: [] };
   let result: Success | Failure;
   try {
@@ -147,6 +149,17 @@ function store(warc: WarcWriter, row: ResultRow, captures: ResponseCapture[]): v
   row.warc_file = where.file;
   row.warc_offset = where.offset;
   row.warc_length = where.length;
+}
+
+/** The URL's row, its exchanges stored or given back. */
+export async function checkUrl(job: Job, first: Host, ctx: CheckContext): Promise<ResultRow | null> {
+  const run = new Run(job, ctx, first);
+  try {
+    return await check(run);
+  } finally {
+    // Those stored were given back as they were written; the rest (retried, failed, stopped) now.
+    for (const capture of run.captures) capture.discard();
+  }
 }
 
 async function withRetries(start: URL, run: Run, trail: Trail, probe: boolean): Promise<Success | Failure> {
@@ -276,10 +289,13 @@ async function resolveAndExchange(name: string, url: URL, method: 'HEAD' | 'GET'
     const range = refusedRange(trail.remoteIp);
     if (range) return new Failure(Codes.blocked, blockedMessage(trail.remoteIp, range), 'connect');
   }
-  const req = { url, method, headers: ctx.headers, headersTimeout: config.headersTimeoutMs, bodyTimeout: config.bodyTimeoutMs, maxBody: config.maxBody, store: config.warc !== null };
+  const req = { url, method, headers: ctx.headers, headersTimeout: config.headersTimeoutMs, bodyTimeout: config.bodyTimeoutMs, maxBody: config.maxBody, warcDir: config.warc?.dir ?? null };
   const send = async (fresh: boolean): Promise<Answer> => {
     const answer = await exchange(ctx.pools, req, deadline, fresh);
-    if (answer.capture) answer.capture.remoteIp = trail.remoteIp;
+    if (answer.capture) {
+      answer.capture.remoteIp = trail.remoteIp;
+      run.captures.push(answer.capture);
+    }
     return answer;
   };
   let failed: ExchangeError;

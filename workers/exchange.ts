@@ -32,8 +32,8 @@ export interface ExchangeRequest {
   bodyTimeout: number;
   /** --max-body: a GET's body is cut past this many bytes (on the wire or decoded). */
   maxBody: number;
-  /** --store-bodies: a GET's request and response are kept as WARC records (Answer.capture). */
-  store: boolean;
+  /** --store-bodies: a GET's request and response are kept as WARC records (Answer.capture), their bodies waiting in this folder when the thread holds too many. */
+  warcDir: string | null;
 }
 
 /**
@@ -79,6 +79,7 @@ export function exchange(pools: ConnectionPools, req: ExchangeRequest, deadline:
       pools.release(origin);
       if (err) {
         reader?.abandon();
+        answer.capture?.discard();
         reject(new ExchangeError(err, abort !== null, answer.status > 0, reused));
       } else if (reader) {
         // The decoder may still hold the body's last bytes: the facts come when it has them.
@@ -107,8 +108,8 @@ export function exchange(pools: ConnectionPools, req: ExchangeRequest, deadline:
         readHeaders(answer, headers);
         answer.headers = headersJson(headers);
         if (req.method === 'GET') reader = new BodyReader(last(headers['content-encoding']), answer.contentType, req.maxBody);
-        if (req.method === 'GET' && req.store) {
-          answer.capture = new ResponseCapture(req.url, req.headers, status, statusText ?? '', controller.rawHeaders as Buffer[]);
+        if (req.method === 'GET' && req.warcDir !== null) {
+          answer.capture = new ResponseCapture(req.url, req.headers, status, statusText ?? '', controller.rawHeaders as Buffer[], req.warcDir);
         }
         // undici keeps the raw header block on the controller, which lives until the body is read: up to
         // 128 KiB per request in flight for nothing.

@@ -15,6 +15,9 @@ export function warcTarget(dbPath: string, maxBytes: number): WarcTarget {
   return { dir: join(dirname(db), `${prefix}.warc`), relativeDir: `${prefix}.warc`, prefix, maxBytes, software: `urlsweep/${VERSION}` };
 }
 
+/** Records waiting for their body in a file of their own (workers/warc/record.ts) are named so. */
+export const SPILL_PREFIX = '.spill-';
+
 export const warcFileName = (prefix: string, serial: number): string => `${prefix}-${String(serial).padStart(5, '0')}.warc.gz`;
 
 /** The serial of one of the sweep's file names, or null for any other file. */
@@ -25,7 +28,7 @@ export function warcSerial(prefix: string, name: string): number | null {
 }
 
 export interface Trimmed {
-  /** Files no row names, removed. */
+  /** Files no row names (and records' spill files a crash left), removed. */
   removed: number;
   /** Bytes cut from the ends of files past their last named record. */
   cutBytes: number;
@@ -47,8 +50,14 @@ export function trimToReferenced(db: Database.Database, target: WarcTarget): Tri
   }
   const trimmed: Trimmed = { removed: 0, cutBytes: 0 };
   for (const name of readdirSync(target.dir)) {
-    if (warcSerial(target.prefix, name) === null) continue;
     const path = join(target.dir, name);
+    // No thread is writing now: a spill file is a crashed thread's.
+    if (name.startsWith(SPILL_PREFIX)) {
+      unlinkSync(path);
+      trimmed.removed++;
+      continue;
+    }
+    if (warcSerial(target.prefix, name) === null) continue;
     const end = ends.get(`${target.relativeDir}/${name}`);
     if (end === undefined) {
       unlinkSync(path);

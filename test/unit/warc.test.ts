@@ -7,11 +7,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32, gunzipSync } from 'node:zlib';
-import { combineCrc32, RecordBuilder } from '../../workers/warc/record.js';
+import { combineCrc32, heldRecords, MAX_HELD_DEFLATED, RecordBuilder, type Member } from '../../workers/warc/record.js';
 import { WarcWriter } from '../../workers/warc/warcWriter.js';
 import { trimToReferenced, warcSerial, warcTarget } from '../../src/store/warcFolder.js';
 import { ResultStore } from '../../src/store/resultStore.js';
 import { tempDir } from '../support/simSweep.js';
+
+const bytesOf = (member: Member): Buffer => Buffer.concat([...member.pieces()]);
 
 const base32Sha1 = (b: Buffer): string => {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -30,7 +32,7 @@ test('a record built from pieces is one gzip member: the WARC head with length a
   const body = [randomBytes(30_000), Buffer.from('a'.repeat(40_000))];
   const builder = new RecordBuilder(head, true);
   for (const piece of body) builder.data(piece);
-  const member = builder.member([['WARC-Type', 'response'], ['WARC-Target-URI', 'http://a.test/\r\nInjected: yes']]);
+  const member = bytesOf(builder.member([['WARC-Type', 'response'], ['WARC-Target-URI', 'http://a.test/\r\nInjected: yes']]));
   const text = gunzipSync(member);
   const block = Buffer.concat([head, ...body]);
   const warcHead = text.subarray(0, text.indexOf('\r\n\r\n') + 4).toString();
@@ -43,6 +45,30 @@ test('a record built from pieces is one gzip member: the WARC head with length a
   // Only one member: gunzip would read a second one into the same output.
   assert.equal(member.readUInt32LE(member.length - 4), text.length);
   assert.equal(builder.payloadLength, 70_000);
+});
+
+test('past MAX_HELD_DEFLATED in a thread, the growing record waits in a file, written whole and then removed', () => {
+  const temp = tempDir();
+  try {
+    const small = new RecordBuilder(Buffer.from('HTTP/1.1 200 OK\r\n\r\n'), true, temp.dir);
+    small.data(randomBytes(MAX_HELD_DEFLATED / 2));
+    const growing = new RecordBuilder(Buffer.from('HTTP/1.1 200 OK\r\n\r\n'), true, temp.dir);
+    const body = randomBytes(MAX_HELD_DEFLATED / 2 + (1 << 20));
+    for (let at = 0; at < body.length; at += 1 << 20) growing.data(body.subarray(at, at + (1 << 20)));
+    assert.deepEqual([small.spilled, growing.spilled], [false, true]);
+    assert.ok(heldRecords().heldDeflated <= MAX_HELD_DEFLATED, `${heldRecords().heldDeflated} bytes held`);
+    assert.equal(readdirSync(temp.dir).filter((f) => f.startsWith('.spill-')).length, 1);
+    const member = growing.member([['WARC-Type', 'response']]);
+    const bytes = bytesOf(member);
+    assert.equal(bytes.length, member.length);
+    const text = gunzipSync(bytes);
+    assert.deepEqual(text.subarray(text.length - body.length - 4), Buffer.concat([body, Buffer.from('\r\n\r\n')]));
+    assert.deepEqual(readdirSync(temp.dir), [], 'the file is gone once read');
+    small.discard();
+    assert.equal(heldRecords().heldDeflated, 0);
+  } finally {
+    temp.remove();
+  }
 });
 
 test('the writer takes the next free number, begins each file with a warcinfo, and rotates at the size', () => {
@@ -86,6 +112,7 @@ test('trimToReferenced cuts each file after the last record a row names and remo
     file('crawl-00002.warc.gz', 700); // named by a replaced row only (--redo keeps it in results_history)
     file('crawl-00003.warc.gz', 900); // no row names it: written before a crash
     file('other.warc.gz', 10); // not the sweep's
+    file('.spill-123-1-0', 10); // a record's body waiting in a file when its thread was killed
     const insert = store.db.prepare(
       "INSERT INTO results (line, url, outcome, redirects, attempts, checked_at, warc_file, warc_offset, warc_length) VALUES (?, 'u', 'response', 0, 1, 0, ?, ?, ?)",
     );
@@ -97,7 +124,7 @@ test('trimToReferenced cuts each file after the last record a row names and remo
         "INSERT INTO results_history (replaced_by, line, url, outcome, redirects, attempts, checked_at, throttled, warc_file, warc_offset, warc_length) VALUES (1, 4, 'u', 'response', 0, 1, 0, 0, ?, ?, ?)",
       )
       .run('crawl.warc/crawl-00002.warc.gz', 200, 500);
-    assert.deepEqual(trimToReferenced(store.db, target), { removed: 1, cutBytes: 2_000 });
+    assert.deepEqual(trimToReferenced(store.db, target), { removed: 2, cutBytes: 2_000 });
     const sizes = Object.fromEntries(readdirSync(target.dir).map((n) => [n, statSync(join(target.dir, n)).size]));
     assert.deepEqual(sizes, { 'crawl-00000.warc.gz': 3_000, 'crawl-00001.warc.gz': 800, 'crawl-00002.warc.gz': 700, 'other.warc.gz': 10 });
     assert.equal(existsSync(join(target.dir, 'crawl-00003.warc.gz')), false);

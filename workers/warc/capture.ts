@@ -2,7 +2,7 @@
 // byte, its body as it came off the wire with only the chunked framing removed), built while the body
 // streams in. Written to the thread's WARC file only once the URL's row is final (workers/checkUrl.ts), so
 // a retried or redirected answer is not stored with the line's.
-import { newRecordId, RecordBuilder, wholeRecord } from './record.js';
+import { newRecordId, RecordBuilder, wholeRecord, type Member } from './record.js';
 
 export class ResponseCapture {
   private readonly response: RecordBuilder;
@@ -11,15 +11,19 @@ export class ResponseCapture {
   /** The address the response came from, when known (not through a proxy). */
   remoteIp: string | null = null;
 
-  /** `rawHeaders`: the response's header lines as undici read them (name, value, name, value…). */
+  /**
+   * `rawHeaders`: the response's header lines as undici read them (name, value, name, value…); `spillDir`:
+   * where the body waits when the thread holds too many in memory.
+   */
   constructor(
     private readonly url: URL,
     private readonly requestHeaders: Record<string, string>,
     status: number,
     statusText: string,
     rawHeaders: Buffer[],
+    spillDir: string,
   ) {
-    this.response = new RecordBuilder(responseHead(status, statusText, rawHeaders), true);
+    this.response = new RecordBuilder(responseHead(status, statusText, rawHeaders), true, spillDir);
   }
 
   data(chunk: Buffer): void {
@@ -31,12 +35,13 @@ export class ResponseCapture {
     this.truncated = true;
   }
 
-  get heldBytes(): number {
-    return this.response.heldBytes;
+  /** Not to be stored after all (retried, failed, redirected from and the URL failed): what it holds goes. */
+  discard(): void {
+    this.response.discard();
   }
 
   /** The request and response records, as gzip members. */
-  members(): [request: Buffer, response: Buffer] {
+  members(): [request: Member, response: Member] {
     const remoteIp = this.remoteIp;
     const requestId = newRecordId();
     const responseId = newRecordId();

@@ -4,7 +4,11 @@
 // the CRC-32 of the whole is combined from the pieces'. Measured against warcio.js (notes/warc-research on
 // the issue-12 branch): 5-10x less CPU, no body held whole, header bytes kept as received.
 import { createHash, randomUUID, type Hash } from 'node:crypto';
+import { closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 import { constants, crc32, deflateRawSync } from 'node:zlib';
+import { SPILL_PREFIX } from '../../src/store/warcFolder.js';
 
 /** zlib level: 1 costs half the CPU of 6 on large bodies for ~10% bigger files (research: 94 vs 43 MB/s). */
 const LEVEL = 1;
@@ -14,20 +18,81 @@ const END_OF_RECORD = Buffer.from('\r\n\r\n');
 
 export type WarcFields = Array<[name: string, value: string]>;
 
+/** A gzip member ready to be written: its length, and its bytes piece by piece (read once). */
+export interface Member {
+  readonly length: number;
+  pieces(): Iterable<Buffer>;
+}
+
+/**
+ * Deflated bytes a thread holds for records whose bodies are still coming. Past this, a growing record
+ * waits in a file of its own in the WARC folder instead: 512 big downloads in flight would otherwise hold
+ * up to --max-body each.
+ */
+export const MAX_HELD_DEFLATED = 64 * 1024 * 1024;
+let heldDeflated = 0;
+let spills = 0;
+
+/** What this thread holds in memory and in spill files (for tests). */
+export function heldRecords(): { heldDeflated: number } {
+  return { heldDeflated };
+}
+
+/** A record's deflated pieces once they wait in a file. */
+class Spill {
+  readonly path: string;
+  readonly fd: number;
+  bytes = 0;
+
+  constructor(dir: string) {
+    this.path = join(dir, `${SPILL_PREFIX}${process.pid}-${threadId}-${spills++}`);
+    this.fd = openSync(this.path, 'wx+');
+  }
+
+  write(piece: Buffer): void {
+    for (let done = 0; done < piece.length; ) done += writeSync(this.fd, piece, done, piece.length - done);
+    this.bytes += piece.length;
+  }
+
+  *read(): Iterable<Buffer> {
+    for (let at = 0; at < this.bytes; ) {
+      const buffer = Buffer.allocUnsafe(Math.min(1024 * 1024, this.bytes - at));
+      const n = readSync(this.fd, buffer, 0, Math.min(buffer.length, this.bytes - at), at);
+      if (n === 0) throw new Error(`${this.path} ends at ${at} of ${this.bytes} bytes`);
+      at += n;
+      yield buffer.subarray(0, n);
+    }
+  }
+
+  remove(): void {
+    closeSync(this.fd);
+    unlinkSync(this.path);
+  }
+}
+
 export const newRecordId = (): string => `<urn:uuid:${randomUUID()}>`;
 
 /** A record's block (HTTP head and body) arriving in pieces, kept deflated until `member()`. */
 export class RecordBuilder {
-  private readonly segments: Buffer[] = [];
+  private segments: Buffer[] = [];
+  /** Deflated bytes held in memory. */
   private deflated = 0;
+  private spill: Spill | null = null;
   private blockBytes = 0;
   private payloadBytes = 0;
   private crc = 0;
   private readonly blockDigest: Hash = createHash('sha1');
   private readonly payloadDigest: Hash | null;
 
-  /** `head`: the HTTP message's head (the block's start); the rest of the block is its payload. */
-  constructor(head: Buffer, withPayloadDigest: boolean) {
+  /**
+   * `head`: the HTTP message's head (the block's start); the rest of the block is its payload. `spillDir`:
+   * where the pieces wait when the thread holds too many (null: in memory always, for small records).
+   */
+  constructor(
+    head: Buffer,
+    withPayloadDigest: boolean,
+    private readonly spillDir: string | null = null,
+  ) {
     this.payloadDigest = withPayloadDigest ? createHash('sha1') : null;
     this.add(head);
   }
@@ -39,17 +104,20 @@ export class RecordBuilder {
     this.add(chunk);
   }
 
-  /** Deflated bytes held (for the writer's memory bound). */
-  get heldBytes(): number {
-    return this.deflated;
-  }
-
   get payloadLength(): number {
     return this.payloadBytes;
   }
 
-  /** The whole gzip member: WARC header (`fields` plus length and digests), the block, the end. */
-  member(fields: WarcFields): Buffer {
+  /** Whether its pieces wait in a file (for tests). */
+  get spilled(): boolean {
+    return this.spill !== null;
+  }
+
+  /**
+   * The whole gzip member: WARC header (`fields` plus length and digests), the block, the end. What the
+   * record held is given back once the member's pieces have been read.
+   */
+  member(fields: WarcFields): Member {
     let text = 'WARC/1.1\r\n';
     for (const [name, value] of fields) text += `${name}: ${value.replace(/[\r\n]+/g, ' ')}\r\n`;
     text += `WARC-Block-Digest: ${sha1Label(this.blockDigest)}\r\n`;
@@ -59,7 +127,31 @@ export class RecordBuilder {
     const trailer = Buffer.alloc(8);
     trailer.writeUInt32LE(crc, 0);
     trailer.writeUInt32LE((warcHead.length + this.blockBytes + END_OF_RECORD.length) % 2 ** 32, 4);
-    return Buffer.concat([GZIP_HEADER, deflateRawSync(warcHead, SEGMENT), ...this.segments, deflateRawSync(END_OF_RECORD, { level: LEVEL }), trailer]);
+    const first = Buffer.concat([GZIP_HEADER, deflateRawSync(warcHead, SEGMENT)]);
+    const last = Buffer.concat([deflateRawSync(END_OF_RECORD, { level: LEVEL }), trailer]);
+    const held = this.spill ? this.spill.bytes : this.deflated;
+    const builder = this;
+    return {
+      length: first.length + held + last.length,
+      *pieces() {
+        try {
+          yield first;
+          yield* builder.spill ? builder.spill.read() : builder.segments;
+          yield last;
+        } finally {
+          builder.discard();
+        }
+      },
+    };
+  }
+
+  /** Gives back what it holds (its record is written, or will not be). */
+  discard(): void {
+    heldDeflated -= this.deflated;
+    this.deflated = 0;
+    this.segments = [];
+    this.spill?.remove();
+    this.spill = null;
   }
 
   private add(chunk: Buffer): void {
@@ -68,15 +160,26 @@ export class RecordBuilder {
     this.crc = crc32(chunk, this.crc);
     this.blockBytes += chunk.length;
     const segment = deflateRawSync(chunk, SEGMENT);
+    if (this.spill) return this.spill.write(segment);
     this.segments.push(segment);
     this.deflated += segment.length;
+    heldDeflated += segment.length;
+    if (heldDeflated > MAX_HELD_DEFLATED && this.spillDir !== null) this.spillOut(this.spillDir);
+  }
+
+  /** The thread holds too much: this record, the one growing, waits in a file from now on. */
+  private spillOut(dir: string): void {
+    this.spill = new Spill(dir);
+    for (const segment of this.segments) this.spill.write(segment);
+    heldDeflated -= this.deflated;
+    this.deflated = 0;
+    this.segments = [];
   }
 }
 
 /** A record whose block is small and whole at once (a request, a warcinfo). */
-export function wholeRecord(fields: WarcFields, block: Buffer): Buffer {
-  const builder = new RecordBuilder(block, false);
-  return builder.member(fields);
+export function wholeRecord(fields: WarcFields, block: Buffer): Member {
+  return new RecordBuilder(block, false).member(fields);
 }
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';

@@ -7,7 +7,7 @@ import { closeSync, openSync, readdirSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WarcTarget } from '../../src/messages.js';
 import { warcFileName, warcSerial } from '../../src/store/warcFolder.js';
-import { newRecordId, wholeRecord } from './record.js';
+import { newRecordId, wholeRecord, type Member } from './record.js';
 
 export interface WarcLocation {
   /** The file's name, relative to the database's folder (`crawl.warc/crawl-00000.warc.gz`). */
@@ -24,7 +24,7 @@ export class WarcWriter {
   constructor(private readonly target: WarcTarget) {}
 
   /** Appends whole records (a request and its response) to one file; where the last one is. */
-  append(members: Buffer[]): WarcLocation {
+  append(members: Member[]): WarcLocation {
     const total = members.reduce((sum, m) => sum + m.length, 0);
     if (this.fd === null || this.size + total > this.target.maxBytes) this.next();
     let at = 0;
@@ -67,10 +67,13 @@ export class WarcWriter {
     );
   }
 
-  private write(member: Buffer): number {
+  private write(member: Member): number {
     const at = this.size;
-    for (let done = 0; done < member.length; ) done += writeSync(this.fd!, member, done, member.length - done);
-    this.size += member.length;
+    for (const piece of member.pieces()) {
+      for (let done = 0; done < piece.length; ) done += writeSync(this.fd!, piece, done, piece.length - done);
+      this.size += piece.length;
+    }
+    if (this.size - at !== member.length) throw new Error(`a WARC record of ${member.length} bytes came to ${this.size - at}`);
     return at;
   }
 }
