@@ -1,12 +1,25 @@
 // A lean HTTP/1.1 origin for throughput: canned 200 answers on keep-alive connections, no parsing beyond
 // finding where each request ends. Node's http module tops out near 5k requests/s on these machines,
 // below what the client side can do, so benchmarks and the memory test would measure it instead.
-// With a delay, each answer waits a uniformly random 0..delayMs (or exactly delayMs when `fixed`).
+// With a delay, each answer waits a uniformly random 0..delayMs (or exactly delayMs when `fixed`). With
+// `bodyBytes`, GET answers carry an HTML page of that size (words, compressing as text does) instead of "ok".
 import { listenOnLoopback, type LoopbackServer } from './listenOnLoopback.js';
 
-const BODY = 'ok\n';
-const HEAD = `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${BODY.length}\r\nConnection: keep-alive\r\n\r\n`;
-const GET = HEAD + BODY;
+/** The canned answers to HEAD and GET. */
+function answers(bodyBytes: number | null): { head: string; get: string } {
+  const body = bodyBytes === null ? 'ok\n' : page(bodyBytes);
+  const type = bodyBytes === null ? 'text/plain' : 'text/html; charset=utf-8';
+  const head = `HTTP/1.1 200 OK\r\nContent-Type: ${type}\r\nContent-Length: ${body.length}\r\nConnection: keep-alive\r\n\r\n`;
+  return { head, get: head + body };
+}
+
+/** An HTML page of `bytes` bytes: a title, then words in a seeded order (text that gzip halves or better). */
+function page(bytes: number): string {
+  const words = ['sweep', 'host', 'archive', 'record', 'page', 'link', 'the', 'of', 'and', 'response', 'body', 'list', 'crawl', 'title', 'data'];
+  let text = '<!doctype html><html><head><title>A canned page</title></head><body><p>';
+  for (let seed = 7; text.length < bytes - 20; seed = (seed * 1103515245 + 12345) % 2 ** 31) text += words[seed % words.length] + ' ';
+  return (text.slice(0, bytes - 18) + '</p></body></html>').padEnd(bytes, ' ');
+}
 
 export type CannedOrigin = LoopbackServer;
 
@@ -14,9 +27,12 @@ export interface CannedOriginOptions {
   port?: number;
   delayMs?: number;
   fixed?: boolean;
+  /** GET answers carry a page of this many bytes (null: "ok"). */
+  bodyBytes?: number | null;
 }
 
-export function startCannedOrigin({ port = 0, delayMs = 0, fixed = false }: CannedOriginOptions = {}): Promise<CannedOrigin> {
+export function startCannedOrigin({ port = 0, delayMs = 0, fixed = false, bodyBytes = null }: CannedOriginOptions = {}): Promise<CannedOrigin> {
+  const { head: HEAD, get: GET } = answers(bodyBytes);
   return listenOnLoopback((socket) => {
     socket.setNoDelay(true);
     let rest = '';

@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32, gunzipSync } from 'node:zlib';
-import { combineCrc32, heldRecords, MAX_HELD_DEFLATED, RecordBuilder, type Member } from '../../workers/warc/record.js';
+import { combineCrc32, heldRecords, MAX_HELD_BYTES, RecordBuilder, SMALL_RECORD, wholeRecord, type Member } from '../../workers/warc/record.js';
 import { WarcWriter } from '../../workers/warc/warcWriter.js';
 import { trimToReferenced, warcSerial, warcTarget } from '../../src/store/warcFolder.js';
 import { ResultStore } from '../../src/store/resultStore.js';
@@ -27,36 +27,55 @@ test('combineCrc32 gives the CRC-32 of the concatenation', () => {
   }
 });
 
-test('a record built from pieces is one gzip member: the WARC head with length and digests, the block, the end', () => {
-  const head = Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 70000\r\n\r\n');
-  const body = [randomBytes(30_000), Buffer.from('a'.repeat(40_000))];
-  const builder = new RecordBuilder(head, true);
-  for (const piece of body) builder.data(piece);
-  const member = bytesOf(builder.member([['WARC-Type', 'response'], ['WARC-Target-URI', 'http://a.test/\r\nInjected: yes']]));
-  const text = gunzipSync(member);
-  const block = Buffer.concat([head, ...body]);
-  const warcHead = text.subarray(0, text.indexOf('\r\n\r\n') + 4).toString();
-  assert.equal(
-    warcHead,
-    'WARC/1.1\r\nWARC-Type: response\r\nWARC-Target-URI: http://a.test/ Injected: yes\r\n' +
-      `WARC-Block-Digest: ${base32Sha1(block)}\r\nWARC-Payload-Digest: ${base32Sha1(Buffer.concat(body))}\r\nContent-Length: ${block.length}\r\n\r\n`,
-  );
-  assert.deepEqual(text.subarray(warcHead.length), Buffer.concat([block, Buffer.from('\r\n\r\n')]));
-  // Only one member: gunzip would read a second one into the same output.
-  assert.equal(member.readUInt32LE(member.length - 4), text.length);
-  assert.equal(builder.payloadLength, 70_000);
+for (const [kind, pieces] of [
+  ['small (deflated whole at the end)', [randomBytes(30_000), Buffer.from('a'.repeat(40_000))]],
+  ['big (deflated piece by piece)', [randomBytes(30_000), Buffer.from('a'.repeat(SMALL_RECORD)), randomBytes(100_000)]],
+] as const) {
+  test(`a ${kind} record is one gzip member: the WARC head with length and digests, the block, the end`, () => {
+    const body = [...pieces];
+    const payload = Buffer.concat(body);
+    const head = Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${payload.length}\r\n\r\n`);
+    const builder = new RecordBuilder(head, true);
+    for (const piece of body) builder.data(piece);
+    assert.equal(builder.state, payload.length > SMALL_RECORD ? 'streaming' : 'small');
+    const member = bytesOf(builder.member([['WARC-Type', 'response'], ['WARC-Target-URI', 'http://a.test/\r\nInjected: yes']]));
+    const text = gunzipSync(member);
+    const block = Buffer.concat([head, payload]);
+    const warcHead = text.subarray(0, text.indexOf('\r\n\r\n') + 4).toString();
+    assert.equal(
+      warcHead,
+      'WARC/1.1\r\nWARC-Type: response\r\nWARC-Target-URI: http://a.test/ Injected: yes\r\n' +
+        `WARC-Block-Digest: ${base32Sha1(block)}\r\nWARC-Payload-Digest: ${base32Sha1(payload)}\r\nContent-Length: ${block.length}\r\n\r\n`,
+    );
+    assert.deepEqual(text.subarray(warcHead.length), Buffer.concat([block, Buffer.from('\r\n\r\n')]));
+    // Only one member: gunzip would read a second one into the same output.
+    assert.equal(member.readUInt32LE(member.length - 4), text.length);
+    assert.equal(builder.payloadLength, payload.length);
+    assert.equal(heldRecords().heldBytes, 0, 'given back once written');
+  });
+}
+
+test('a whole record (a request, a warcinfo) is one gzip member of stored blocks, however long', () => {
+  for (const size of [0, 300, 65_535 * 2 + 17]) {
+    const block = randomBytes(size);
+    const member = bytesOf(wholeRecord([['WARC-Type', 'request']], block));
+    const text = gunzipSync(member);
+    const head = `WARC/1.1\r\nWARC-Type: request\r\nWARC-Block-Digest: ${base32Sha1(block)}\r\nContent-Length: ${size}\r\n\r\n`;
+    assert.deepEqual(text, Buffer.concat([Buffer.from(head), block, Buffer.from('\r\n\r\n')]), `${size} bytes`);
+    assert.equal(member.readUInt32LE(member.length - 4), text.length, 'one member');
+  }
 });
 
-test('past MAX_HELD_DEFLATED in a thread, the growing record waits in a file, written whole and then removed', () => {
+test('past MAX_HELD_BYTES in a thread, the growing record waits in a file, written whole and then removed', () => {
   const temp = tempDir();
   try {
     const small = new RecordBuilder(Buffer.from('HTTP/1.1 200 OK\r\n\r\n'), true, temp.dir);
-    small.data(randomBytes(MAX_HELD_DEFLATED / 2));
+    small.data(randomBytes(MAX_HELD_BYTES / 2));
     const growing = new RecordBuilder(Buffer.from('HTTP/1.1 200 OK\r\n\r\n'), true, temp.dir);
-    const body = randomBytes(MAX_HELD_DEFLATED / 2 + (1 << 20));
+    const body = randomBytes(MAX_HELD_BYTES / 2 + (1 << 20));
     for (let at = 0; at < body.length; at += 1 << 20) growing.data(body.subarray(at, at + (1 << 20)));
-    assert.deepEqual([small.spilled, growing.spilled], [false, true]);
-    assert.ok(heldRecords().heldDeflated <= MAX_HELD_DEFLATED, `${heldRecords().heldDeflated} bytes held`);
+    assert.deepEqual([small.state, growing.state], ['streaming', 'spilled']);
+    assert.ok(heldRecords().heldBytes <= MAX_HELD_BYTES, `${heldRecords().heldBytes} bytes held`);
     assert.equal(readdirSync(temp.dir).filter((f) => f.startsWith('.spill-')).length, 1);
     const member = growing.member([['WARC-Type', 'response']]);
     const bytes = bytesOf(member);
@@ -65,7 +84,7 @@ test('past MAX_HELD_DEFLATED in a thread, the growing record waits in a file, wr
     assert.deepEqual(text.subarray(text.length - body.length - 4), Buffer.concat([body, Buffer.from('\r\n\r\n')]));
     assert.deepEqual(readdirSync(temp.dir), [], 'the file is gone once read');
     small.discard();
-    assert.equal(heldRecords().heldDeflated, 0);
+    assert.equal(heldRecords().heldBytes, 0);
   } finally {
     temp.remove();
   }
