@@ -14,6 +14,8 @@ export { checkResolver, parseHeader, readCa, redoList, resolveTimeouts } from '.
 export { resolveProxy, type ProxyConfig } from './options/proxySettings.js';
 export { parseRate } from './options/rate.js';
 export { runQuery, type QueryOptions } from './query/runQuery.js';
+export { writeStoredBody, type BodyOptions } from './query/storedBody.js';
+export { parseSize } from './options/size.js';
 export { readReport, type ReportData } from './report/reportData.js';
 export { reportText } from './report/reportText.js';
 export { reportHtml, writeReportHtml } from './report/reportHtml.js';

@@ -1,8 +1,9 @@
 // What a GET's body says, read as it streams and never held whole: its SHA-256 and its HTML <title>, both of
 // the body as delivered (content coding removed). Decoding is capped like the body itself (--max-body), so a
 // compression bomb costs at most that much work; past the cap the body is cut and marked truncated.
+// Stacked codings ("gzip, br") are not undone: the facts of such a body are null.
 import { createHash, type Hash } from 'node:crypto';
-import { createBrotliDecompress, createGunzip, createInflate, type Gunzip } from 'node:zlib';
+import { createBrotliDecompress, createGunzip, createInflate, createInflateRaw, type Gunzip } from 'node:zlib';
 import { isUtf8 } from 'node:buffer';
 
 /** Decoded bytes looked through for the <title> (and a <meta charset>): a head's worth. */
@@ -21,17 +22,21 @@ export interface BodyFacts {
 }
 
 type Decoder = Gunzip;
+/** `other`: a coding not known, or several stacked ("gzip, br"): not undone, the facts are null. */
+type Coding = 'gzip' | 'deflate' | 'br' | 'other';
 
 /**
- * Bodies decoded at once in this thread. Each decoder inflates as fast as its thread-pool turn allows (a
- * bomb: megabytes a millisecond) and brotli's holds its window (4 MiB for most), so 20 bombs at once in a
- * thread cost 116 MB, one at a time 45 (`gzip` alone: 32 either way). The others wait for a turn holding
- * their bytes off the wire (not paused: undici asserts when a paused response's socket ends).
+ * Pieces of bodies inflated at once in this thread. Each inflates as fast as its thread-pool turn allows
+ * (a bomb: megabytes a millisecond, until --max-body), so many at once churn memory faster than it is
+ * collected, and brotli allocates its window (4 MiB for most) when it starts: 20 bombs at once in a thread
+ * cost 116 MB, one at a time 45. A turn lasts while one piece is inflated, not while its body trickles in,
+ * so a slow body never keeps a fast one waiting; pieces waiting for a turn are held (not paused: undici
+ * asserts when a paused response's socket ends).
  */
 export const MAX_DECODING = 4;
 /**
- * Wire bytes a thread may hold for bodies waiting to decode. Bombs are small on the wire (a 256 MiB one is
- * 261 KB of gzip, 405 bytes of brotli) and wait; past this, a body decodes without waiting for its turn,
+ * Wire bytes a thread may hold for bodies waiting to inflate. Bombs are small on the wire (a 256 MiB one is
+ * 261 KB of gzip, 405 bytes of brotli) and wait; past this, a piece inflates without waiting for its turn,
  * so waiting never holds more than this.
  */
 export const MAX_HELD_BYTES = 16 * 1024 * 1024;
@@ -39,15 +44,15 @@ let decoding = 0;
 let heldBytes = 0;
 const waitingToDecode: BodyReader[] = [];
 
-/** How many bodies decode, wait to, and the wire bytes they hold in this thread (for tests). */
+/** How many pieces inflate, bodies wait to, and the wire bytes they hold in this thread (for tests). */
 export function decoderTurns(): { decoding: number; waiting: number; heldBytes: number } {
   return { decoding, waiting: waitingToDecode.length, heldBytes };
 }
 
-/** A turn is free: the first body still waiting takes it. */
+/** A turn is free: the bodies waiting take it in turn. */
 function passTurn(): void {
   decoding--;
-  while (decoding < MAX_DECODING && waitingToDecode.length > 0) waitingToDecode.shift()!.startDecoding();
+  while (decoding < MAX_DECODING && waitingToDecode.length > 0) waitingToDecode.shift()!.pump();
 }
 
 export class BodyReader {
@@ -58,15 +63,19 @@ export class BodyReader {
   private wireBytes = 0;
   private truncated = false;
   private failed = false;
-  private readonly decoder: Decoder | null;
-  private readonly decoded: Promise<void>;
-  /** Whether it holds one of the MAX_DECODING turns, waits for one, or is done with it. */
-  private turn: 'none' | 'held' | 'waiting' | 'released' = 'none';
-  /** Wire bytes that came while waiting for a turn. */
-  private held: Buffer[] = [];
-  private heldHere = 0;
-  /** Called when the turn comes to a body that ended while it waited. */
-  private onTurn: (() => void) | null = null;
+  private readonly coding: Coding | null;
+  /** Made when the first piece comes (raw deflate or zlib's is told by its first bytes). */
+  private decoder: Decoder | null = null;
+  private decoded: Promise<void> = Promise.resolve();
+  /** Wire pieces not yet given to the decoder, and their bytes (counted in the thread's heldBytes). */
+  private queue: Buffer[] = [];
+  private queued = 0;
+  /** A piece of this body is being inflated (it holds a turn). */
+  private inflating = false;
+  /** Decoding is over: the decoded body passed --max-body, the coding was wrong, or the request failed. */
+  private done = false;
+  /** Called when the last piece given to the decoder has been inflated (end() waits for it). */
+  private drained: (() => void) | null = null;
 
   /**
    * `encoding`: the Content-Encoding header (null for none); `contentType` its charset is read from;
@@ -77,107 +86,131 @@ export class BodyReader {
     private readonly contentType: string | null,
     private readonly maxBytes: number,
   ) {
-    this.decoder = decoderFor(encoding);
-    if (!this.decoder) {
-      this.decoded = Promise.resolve();
-      return;
-    }
-    this.decoder.on('data', (chunk: Buffer) => this.take(chunk));
-    this.decoded = new Promise<void>((resolve) => {
-      this.decoder!.on('end', resolve);
-      this.decoder!.on('close', resolve);
-      // A body that is not what its coding says (or is cut short) still has a status: only its facts are lost.
-      this.decoder!.on('error', () => {
-        // Cut short on purpose, a coding ends early: what was decoded stands.
-        if (!this.truncated) this.failed = true;
-        resolve();
-      });
-    });
+    this.coding = codingOf(encoding);
   }
 
-  /** A chunk off the wire: 'more' to go on, 'stop' once the body is past --max-body. */
+  /**
+   * A chunk off the wire: 'more' to go on, or 'stop' once the body is past --max-body on the wire. A body
+   * whose decoded bytes pass --max-body first (a bomb) stops being decoded, and is read on to its end (or
+   * the cap): its wire bytes are few.
+   */
   write(chunk: Buffer): 'more' | 'stop' {
-    if (this.truncated) return 'stop';
+    if (this.wireBytes >= this.maxBytes) {
+      // Bytes past the cap, even when the cap fell on a chunk's end.
+      if (chunk.length > 0) this.truncated = true;
+      return 'stop';
+    }
     let piece = chunk;
     if (this.wireBytes + chunk.length > this.maxBytes) {
       piece = chunk.subarray(0, this.maxBytes - this.wireBytes);
       this.truncated = true;
     }
     this.wireBytes += piece.length;
-    if (!this.decoder) this.take(piece);
-    else {
-      if (this.turn === 'none') {
-        this.turn = 'waiting';
-        if (decoding < MAX_DECODING) this.startDecoding();
-        else waitingToDecode.push(this);
-      }
-      if (this.turn === 'held') this.decoder.write(piece);
-      else this.hold(piece);
+    if (!this.coding) this.take(piece);
+    else if (this.coding === 'other') this.failed = true;
+    else if (!this.done && piece.length > 0) {
+      // undici's chunk is a view of its read buffer: copied, a held piece holds only its own bytes.
+      this.queue.push(Buffer.from(piece));
+      this.queued += piece.length;
+      heldBytes += piece.length;
+      this.pump();
     }
-    return this.truncated ? 'stop' : 'more';
+    return this.truncated && this.wireBytes >= this.maxBytes ? 'stop' : 'more';
   }
 
-  /** Its turn has come (or waiting would hold too much): what it held goes to the decoder, and what comes next. */
-  startDecoding(): void {
-    if (this.turn !== 'waiting') return;
+  /** Gives what is queued to the decoder when a turn is free (or when waiting would hold too much). */
+  pump(): void {
+    if (this.inflating || this.queue.length === 0) return;
+    if (this.done) return this.dropQueue();
+    if (decoding >= MAX_DECODING && heldBytes <= MAX_HELD_BYTES) {
+      if (!waitingToDecode.includes(this)) waitingToDecode.push(this);
+      return;
+    }
+    const index = waitingToDecode.indexOf(this);
+    if (index !== -1) waitingToDecode.splice(index, 1);
+    const pieces = Buffer.concat(this.queue);
+    this.dropQueue();
     decoding++;
-    this.turn = 'held';
-    heldBytes -= this.heldHere;
-    this.heldHere = 0;
-    for (const piece of this.held.splice(0)) this.decoder!.write(piece);
-    this.onTurn?.();
-  }
-
-  private hold(piece: Buffer): void {
-    // undici's chunk is a view of its read buffer: copied, it holds only its own bytes.
-    this.held.push(Buffer.from(piece));
-    this.heldHere += piece.length;
-    heldBytes += piece.length;
-    if (heldBytes > MAX_HELD_BYTES) {
-      const index = waitingToDecode.indexOf(this);
-      if (index !== -1) waitingToDecode.splice(index, 1);
-      this.startDecoding();
-    }
+    this.inflating = true;
+    this.decoder ??= this.startDecoder(pieces);
+    this.decoder.write(pieces, () => this.inflated());
   }
 
   /** The body has ended (or was cut): what it says. */
   async end(): Promise<BodyFacts> {
-    if (this.turn === 'waiting') await new Promise<void>((go) => (this.onTurn = go));
-    if (this.decoder && !this.decoder.destroyed) this.decoder.end();
-    await this.decoded;
-    this.giveBack();
-    const head = Buffer.concat(this.head);
+    if (this.coding) {
+      if (this.done) this.dropQueue();
+      if (this.inflating || this.queue.length > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+      if (this.decoder && !this.done) this.decoder.end();
+      await this.decoded;
+    }
+    this.abandon();
     return {
-      sha256: this.failed ? null : this.hash.digest('hex'),
-      title: findTitle(head, this.contentType),
+      // Nothing to decode (a 204, an empty page said to be gzip) is an empty body.
+      sha256: this.failed && this.wireBytes > 0 ? null : this.hash.digest('hex'),
+      title: findTitle(Buffer.concat(this.head), this.contentType),
       truncated: this.truncated,
       wireBytes: this.wireBytes,
     };
   }
 
-  /** Stops decoding at once (the request failed). */
+  /** Stops decoding at once (the request failed, or the body has been read). */
   abandon(): void {
-    this.decoder?.destroy();
-    this.giveBack();
+    this.stopDecoding();
+    this.dropQueue();
+    const index = waitingToDecode.indexOf(this);
+    if (index !== -1) waitingToDecode.splice(index, 1);
   }
 
-  private giveBack(): void {
-    if (this.turn === 'waiting') {
-      waitingToDecode.splice(waitingToDecode.indexOf(this), 1);
-      heldBytes -= this.heldHere;
-      this.held = [];
+  private startDecoder(first: Buffer): Decoder {
+    const decoder = decoderFor(this.coding as Exclude<Coding, 'other'>, first);
+    decoder.on('data', (chunk: Buffer) => this.take(chunk));
+    this.decoded = new Promise<void>((resolve) => {
+      decoder.on('end', resolve);
+      decoder.on('close', resolve);
+      // A body that is not what its coding says (or is cut short) still has a status: only its facts are lost.
+      decoder.on('error', () => {
+        if (!this.truncated) this.failed = true;
+        this.stopDecoding();
+        resolve();
+      });
+    });
+    return decoder;
+  }
+
+  /** One piece is inflated (or will not be): the turn goes on, and end() hears when nothing is left. */
+  private inflated(): void {
+    if (!this.inflating) return;
+    this.inflating = false;
+    passTurn();
+    this.pump();
+    if (!this.inflating && this.queue.length === 0 && this.drained) {
+      const drained = this.drained;
+      this.drained = null;
+      drained();
     }
-    const had = this.turn === 'held';
-    this.turn = 'released';
-    if (had) passTurn();
+  }
+
+  private stopDecoding(): void {
+    this.done = true;
+    this.decoder?.destroy();
+    // A destroyed stream may never call the write's callback.
+    this.inflated();
+  }
+
+  private dropQueue(): void {
+    heldBytes -= this.queued;
+    this.queue = [];
+    this.queued = 0;
   }
 
   private take(chunk: Buffer): void {
+    if (chunk.length === 0) return;
     if (this.decodedBytes + chunk.length > this.maxBytes) {
       chunk = chunk.subarray(0, this.maxBytes - this.decodedBytes);
       this.truncated = true;
       // A bomb: stop inflating now, not when the wire ends.
-      this.decoder?.destroy();
+      this.stopDecoding();
     }
     this.decodedBytes += chunk.length;
     this.hash.update(chunk);
@@ -189,13 +222,26 @@ export class BodyReader {
   }
 }
 
-function decoderFor(encoding: string | null): Decoder | null {
-  const coding = encoding?.trim().toLowerCase();
-  if (!coding || coding === 'identity') return null;
-  if (coding === 'gzip' || coding === 'x-gzip') return createGunzip();
-  if (coding === 'deflate') return createInflate();
+/** The coding a Content-Encoding (all its lines, joined) names; null for none. */
+export function codingOf(encoding: string | null): Coding | null {
+  const codings = (encoding ?? '').split(',').map((c) => c.trim().toLowerCase()).filter((c) => c !== '' && c !== 'identity');
+  if (codings.length === 0) return null;
+  if (codings.length > 1) return 'other';
+  const [coding] = codings;
+  if (coding === 'gzip' || coding === 'x-gzip') return 'gzip';
+  return coding === 'deflate' || coding === 'br' ? coding : 'other';
+}
+
+function decoderFor(coding: Exclude<Coding, 'other'>, first: Buffer): Decoder {
+  if (coding === 'gzip') return createGunzip();
   if (coding === 'br') return createBrotliDecompress() as unknown as Gunzip;
-  return null;
+  // "deflate" is zlib's format (RFC 9110), but servers send raw deflate too, and browsers take both.
+  return zlibHeader(first) ? createInflate() : (createInflateRaw() as unknown as Gunzip);
+}
+
+/** A zlib stream begins with CM 8 and a header check that makes the first two bytes a multiple of 31. */
+function zlibHeader(first: Buffer): boolean {
+  return first.length >= 2 && (first[0]! & 0x0f) === 8 && ((first[0]! << 8) | first[1]!) % 31 === 0;
 }
 
 /** The <title> of an HTML head, decoded with the page's charset (header, BOM, <meta>), whitespace collapsed. */

@@ -107,7 +107,7 @@ export function exchange(pools: ConnectionPools, req: ExchangeRequest, deadline:
         answer.status = status;
         readHeaders(answer, headers);
         answer.headers = headersJson(headers);
-        if (req.method === 'GET') reader = new BodyReader(last(headers['content-encoding']), answer.contentType, req.maxBody);
+        if (req.method === 'GET') reader = new BodyReader(all(headers['content-encoding']), answer.contentType, req.maxBody);
         if (req.method === 'GET' && req.warcDir !== null) {
           answer.capture = new ResponseCapture(req.url, req.headers, status, statusText ?? '', controller.rawHeaders as Buffer[], req.warcDir);
         }
@@ -176,6 +176,11 @@ function headersJson(headers: IncomingHttpHeaders): string {
     size += entry;
   }
   return JSON.stringify(kept);
+}
+
+/** A header's lines joined, as one list (RFC 9110 §5.3). */
+function all(value: string | string[] | undefined): string | null {
+  return value === undefined ? null : [value].flat().join(', ');
 }
 
 function last(value: string | string[] | undefined): string | null {

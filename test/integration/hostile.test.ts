@@ -11,6 +11,7 @@ import { BOMB_BYTES, CHAIN_HOSTS } from '../../src/sim/hostileOrigin.js';
 import { Codes } from '../../src/result/errors.js';
 import { runSweep } from '../../src/sweep/sweep.js';
 import { readDb, row, simOptions, sweepLines } from '../support/simSweep.js';
+import { readBackWarc, type StoredRow } from '../support/warcReader.js';
 import { useSimulatedWeb } from '../support/simulatedWeb.js';
 
 const TIMEOUT_MS = 2_000;
@@ -148,6 +149,8 @@ for (const method of ['HEAD', 'GET'] as const) {
     const result = await sweepLines(web.sim, web.dir, [...urls, ...tls], {
       db: `${web.dir}/answers-${method}.db`,
       method,
+      // GET keeps the answers too: what hostile servers send must not tear the WARC files.
+      storeBodies: method === 'GET',
       timeoutMs: TIMEOUT_MS,
       connectTimeoutMs: 30_000,
       headersTimeoutMs: 30_000,
@@ -174,6 +177,13 @@ for (const method of ['HEAD', 'GET'] as const) {
         if (path !== 'endless') assert.equal(r.body_sha256, createHash('sha256').update(Buffer.alloc(maxBody)).digest('hex'), path);
       }
       assert.ok(at('endless').content_length! >= maxBody && at('endless').content_length! < maxBody + (1 << 20), 'the endless body read to the cap and no further');
+      // Every answer that stands is stored, whole (the reader checks it); no failure is. The record says it
+      // was cut only when the wire was (the endless body): a bomb's few wire bytes are all kept.
+      const warc = readBackWarc(result.dbPath);
+      for (const r of result.rows) {
+        if (r.outcome !== 'response') assert.equal(r.warc_file, null, r.url);
+        else assert.equal(warc.stored(r as StoredRow).response.truncated, r.url.endsWith('/endless') ? 'length' : null, r.url);
+      }
     }
     for (const unfollowed of ['tofile', 'tojs', 'hugelocation']) {
       assert.equal(at(unfollowed).redirects, 0);

@@ -5,12 +5,13 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
+import { createHash } from 'node:crypto';
 import { tempDir } from '../support/simSweep.js';
 
 test('the package exports the sweep, the option checks, query and report; urlsweep/sim the simulated internet', async () => {
   const lib = await import('urlsweep');
   const simulated = await import('urlsweep/sim');
-  for (const name of ['runSweep', 'defaultOptions', 'redoList', 'resolveTimeouts', 'resolveProxy', 'runQuery', 'readReport', 'reportText', 'writeReportHtml', 'classify', 'UsageError']) {
+  for (const name of ['runSweep', 'defaultOptions', 'redoList', 'resolveTimeouts', 'resolveProxy', 'runQuery', 'writeStoredBody', 'parseSize', 'readReport', 'reportText', 'writeReportHtml', 'classify', 'UsageError']) {
     assert.equal(typeof (lib as Record<string, unknown>)[name], 'function', name);
   }
   for (const name of ['startSimInternet', 'pointAtSim', 'startHostileOrigin', 'sweepSim', 'runDemo']) assert.equal(typeof (simulated as Record<string, unknown>)[name], 'function', name);
@@ -27,11 +28,22 @@ test('the package exports the sweep, the option checks, query and report; urlswe
   try {
     const list = join(temp.dir, 'urls.txt');
     writeFileSync(list, 'http://fine-lib.test/\nhttp://notfound-lib.test/\n');
-    const options = simulated.pointAtSim({ ...lib.defaultOptions(), inputs: [list], db: join(temp.dir, 'lib.db') }, sim);
+    const options = simulated.pointAtSim({ ...lib.defaultOptions(), inputs: [list], db: join(temp.dir, 'lib.db'), method: 'GET', storeBodies: true }, sim);
     const summary = await lib.runSweep(options);
     assert.equal(summary.total, 2);
     const report = lib.readReport(options.db);
     assert.deepEqual(report.statusCodes.map((s) => s.key).sort(), [200, 404]);
+    // The stored body, as a script would get it: the one whose hash the row holds.
+    const body = new PassThrough();
+    const chunks: Buffer[] = [];
+    body.on('data', (c: Buffer) => chunks.push(c));
+    await lib.writeStoredBody({ db: options.db, line: 1, raw: false }, body);
+    const hash = new PassThrough();
+    let row = '';
+    hash.on('data', (c: Buffer) => (row += c));
+    await lib.runQuery({ db: options.db, sql: 'SELECT body_sha256 FROM results WHERE line = 1', format: 'ndjson', width: 80 }, hash);
+    assert.ok(chunks.length > 0, 'a body');
+    assert.equal(createHash('sha256').update(Buffer.concat(chunks)).digest('hex'), (JSON.parse(row) as { body_sha256: string }).body_sha256);
   } finally {
     await sim.close();
     temp.remove();

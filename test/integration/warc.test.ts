@@ -14,7 +14,8 @@ import { basename, dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { row, sweepLines, type Row } from '../support/simSweep.js';
 import { useSimulatedWeb } from '../support/simulatedWeb.js';
-import { CLI, ROOT, urlsweep } from '../support/cli.js';
+import { CLI, urlsweep } from '../support/cli.js';
+import { readBackWarc, type StoredRow } from '../support/warcReader.js';
 
 const web = useSimulatedWeb();
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -66,24 +67,6 @@ after(() => {
   raw.close();
 });
 
-interface Checked {
-  offset: number;
-  length: number;
-  type: string;
-  uri: string | null;
-  id: string;
-  concurrent_to: string | null;
-  truncated: string | null;
-  http_head?: string;
-  payload_sha256?: string;
-}
-
-/** The independent reader's view of a file; it fails the test unless every record is whole and `spans` are records. */
-function readBack(file: string, spans: Array<[number, number]>): Checked[] {
-  const out = execFileSync('python3', [join(ROOT, 'test/support/warc_check.py'), file, ...spans.map(([o, l]) => `${o}:${l}`)], { encoding: 'utf8' });
-  return out.trim().split('\n').map((l) => JSON.parse(l) as Checked);
-}
-
 test('--store-bodies: every response as received, each row naming its record, read back by an independent reader', async () => {
   const paths = ['/page', '/gzip', '/chunked', '/big', '/moved', '/flaky', '/missing'];
   const lines = [...paths.map((p) => base + p), `${rawBase}/raw`];
@@ -96,29 +79,14 @@ test('--store-bodies: every response as received, each row naming its record, re
     warcSize: 64 * 1024,
     retries: 1,
   });
-  const rows = result.rows;
-  assert.equal(rows.length, lines.length);
-  const folder = join(web.dir, 'archive.warc');
-  const files = readdirSync(folder).sort();
+  assert.equal(result.rows.length, lines.length);
+  const files = readdirSync(join(web.dir, 'archive.warc')).sort();
   assert.ok(files.length >= 2, `rotated at --warc-size: ${files.join(', ')}`);
   assert.ok(files.every((f) => /^archive-\d{5}\.warc\.gz$/.test(f)), files.join(', '));
-  const records = new Map<string, Checked[]>();
-  for (const file of files) {
-    const named = rows.filter((r) => r.warc_file === `archive.warc/${file}`).map((r): [number, number] => [r.warc_offset!, r.warc_length!]);
-    const read = readBack(join(folder, file), named);
-    assert.equal(read[0]!.type, 'warcinfo', `${file} begins with a warcinfo record`);
-    records.set(`archive.warc/${file}`, read);
-  }
-  const all = [...records.values()].flat();
-
-  /** The response record a row names, and the request record just before it. */
-  const stored = (r: Row): { response: Checked; request: Checked } => {
-    assert.ok(r.warc_file, `line ${r.line} names its record`);
-    const inFile = records.get(r.warc_file)!;
-    const at = inFile.findIndex((c) => c.offset === r.warc_offset && c.length === r.warc_length);
-    assert.ok(at > 0, `line ${r.line}: a record at ${r.warc_offset}:${r.warc_length}`);
-    return { response: inFile[at]!, request: inFile[at - 1]! };
-  };
+  const warc = readBackWarc(result.dbPath);
+  for (const [file, records] of warc.files) assert.equal(records[0]!.type, 'warcinfo', `${file} begins with a warcinfo record`);
+  const all = [...warc.files.values()].flat();
+  const stored = (r: Row) => warc.stored(r as StoredRow);
   const expected: Record<string, { status: string; body: Buffer; truncated?: string }> = {
     '/page': { status: 'HTTP/1.1 200 OK', body: page },
     '/gzip': { status: 'HTTP/1.1 200 OK', body: gzipped },
@@ -144,7 +112,7 @@ test('--store-bodies: every response as received, each row naming its record, re
   assert.doesNotMatch(stored(row(result, `${base}/chunked`)).response.http_head!, /transfer-encoding/i);
   // The redirect is stored with the answer it led to (just before it); the retried 503 is not stored.
   const moved = stored(row(result, `${base}/moved`)).request;
-  const hop = records.get(row(result, `${base}/moved`).warc_file!)!;
+  const hop = warc.files.get(row(result, `${base}/moved`).warc_file!)!;
   const hopResponse = hop[hop.indexOf(moved) - 1]!;
   assert.deepEqual([hopResponse.type, hopResponse.uri, hopResponse.http_head!.split('\r\n')[0], hopResponse.payload_sha256], ['response', `${base}/moved`, 'HTTP/1.1 301 Moved Permanently', sha(Buffer.from('moved'))]);
   assert.equal(flakyHits, 2, 'the 503 was retried');
