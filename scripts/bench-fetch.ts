@@ -11,7 +11,7 @@ import type { SweepMeasure } from './processes/sweep.js';
 import { measure, serve, type ServerProcess } from './lib/children.js';
 import { removeDatabase, writeLines } from './lib/files.js';
 import { median } from './lib/stats.js';
-import { warcTarget } from '../src/store/warcFolder.js';
+import { warcFolderOf, warcTarget } from '../src/store/warcFolder.js';
 import { WarcWriter } from '../workers/warc/warcWriter.js';
 import { RecordBuilder } from '../workers/warc/record.js';
 
@@ -48,12 +48,12 @@ function folderBytes(dir: string): number {
 async function sweepOnce(list: string, urls: number, store: boolean, sweep: Partial<SweepOptions>): Promise<Figures> {
   const db = join(work, store ? 'store.db' : 'plain.db');
   removeDatabase(db);
-  rmSync(warcTarget(db, 1).dir, { recursive: true, force: true });
+  rmSync(warcFolderOf(db).dir, { recursive: true, force: true });
   const m = await measure<SweepMeasure>('sweep.js', { inputs: [list], db, method: 'GET', storeBodies: store, ...sweep });
   if (m.byOutcome.response !== urls) throw new Error(`${urls - (m.byOutcome.response ?? 0)} URLs without a response: ${JSON.stringify(m.byOutcome)}`);
   // The sweep's own time: building the indexes after the last request is not the fetching's.
   const seconds = (m.elapsedMs - (m.indexMs ?? 0)) / 1000;
-  const warc = folderBytes(warcTarget(db, 1).dir) / 1e6;
+  const warc = folderBytes(warcFolderOf(db).dir) / 1e6;
   return { rate: urls / seconds, peakRssMb: m.sweepPeakRssMb, warcMb: warc, warcMbps: warc / seconds, wireMbps: (urls * BODY) / 1e6 / seconds };
 }
 
@@ -72,7 +72,7 @@ function show(name: string, plain: Figures[], stored: Figures[]): void {
 
 /** The writer alone, on this thread: records of BODY bytes built and appended as a worker does, no network. */
 function writerAlone(records: number): { recordsPerSecond: number; mbps: number } {
-  const target = warcTarget(join(work, 'alone.db'), 1024 ** 3);
+  const target = warcTarget(join(work, 'alone.db'), 1024 ** 3, 'bench');
   rmSync(target.dir, { recursive: true, force: true });
   mkdirSync(target.dir, { recursive: true });
   const writer = new WarcWriter(target);

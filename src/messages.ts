@@ -84,6 +84,8 @@ export interface WarcTarget {
   /** The folder as rows name it (relative to the database's folder). */
   relativeDir: string;
   prefix: string;
+  /** The database's id (its `about` table), written in each file's warcinfo: the files it may trim are those. */
+  owner: string;
   /** A file is closed once it holds this many bytes (--warc-size). */
   maxBytes: number;
   software: string;

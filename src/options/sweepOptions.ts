@@ -1,11 +1,10 @@
 // The options of a sweep as the library takes them; the CLI only turns argv into this.
 import { availableParallelism } from 'node:os';
-import type { EngineConfig } from '../messages.js';
+import type { EngineConfig, WarcTarget } from '../messages.js';
 import { connectionsPerWorker } from './openFiles.js';
 import { VERSION } from '../version.js';
 import { recordedProxy, resolveProxy } from './proxySettings.js';
 import { inputFormat, type InputFormat } from '../input/records.js';
-import { warcTarget } from '../store/warcFolder.js';
 
 export interface SweepOptions {
   /** Paths of the inputs in order; `-` is stdin; `.gz` files are decompressed. */
@@ -100,7 +99,8 @@ export function defaultOptions(): Omit<SweepOptions, 'inputs'> {
   };
 }
 
-export function engineConfig(o: SweepOptions): EngineConfig {
+/** `warc`: where --store-bodies writes (src/store/warcFolder.ts), known once the database is open. */
+export function engineConfig(o: SweepOptions, warc: WarcTarget | null = null): EngineConfig {
   return {
     method: o.method,
     concurrency: Math.max(1, Math.ceil(o.concurrency / o.threads)),
@@ -119,7 +119,7 @@ export function engineConfig(o: SweepOptions): EngineConfig {
     retryAfterCapMs: 60_000,
     maxRedirects: o.maxRedirects,
     maxBody: o.maxBody,
-    warc: o.storeBodies ? warcTarget(o.db, o.warcSize) : null,
+    warc,
     insecure: o.insecure,
     blockPrivate: o.blockPrivate,
     proxy: resolveProxy(o.proxy, o.noProxy),

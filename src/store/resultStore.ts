@@ -1,6 +1,7 @@
 // The single writer: every result of a sweep goes through here into SQLite, in batched transactions
 // that also carry the checkpoint, so a committed checkpoint never points past a missing row.
 import { existsSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -161,6 +162,12 @@ export class ResultStore {
   }
 
   /** The sweep this database already holds, if any. */
+  /** The database's own id, made when first asked for; kept by --fresh. */
+  id(): string {
+    this.db.prepare("INSERT OR IGNORE INTO about (name, value) VALUES ('id', ?)").run(randomUUID());
+    return this.db.prepare("SELECT value FROM about WHERE name = 'id'").pluck().get() as string;
+  }
+
   previous(): PreviousSweep | null {
     const run = this.db
       .prepare(

@@ -57,6 +57,13 @@ export const MIGRATIONS: Record<number, (db: MigrationDb) => void> = {
 };
 
 export const SCHEMA_SQL = `
+-- Facts about the database itself: \`id\`, a random name its WARC files carry (--store-bodies), so that
+-- making the folder agree with the rows touches no other database's files.
+CREATE TABLE IF NOT EXISTS about (
+  name  TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+
 CREATE TABLE IF NOT EXISTS runs (
   id                INTEGER PRIMARY KEY,
   started_at        INTEGER NOT NULL,          -- unix ms

@@ -2,17 +2,42 @@
 // files named after it (`crawl-00000.warc.gz`). Workers only ever append to files of their own; here the
 // coordinator makes the folder agree with the database before and after a sweep: what no row names (records
 // of URLs whose rows were lost in a crash, a record torn by it) is cut off, so a resumed line stores its body
-// once and every row's record is whole.
-import { mkdirSync, readdirSync, statSync, truncateSync, unlinkSync } from 'node:fs';
+// once and every row's record is whole. Only the database's own files are touched (their warcinfo names it).
+import { closeSync, mkdirSync, openSync, readdirSync, readSync, statSync, truncateSync, unlinkSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { WarcTarget } from '../messages.js';
 import { VERSION } from '../version.js';
 
-export function warcTarget(dbPath: string, maxBytes: number): WarcTarget {
+/** The folder beside a database, and its files' prefix: `crawl.db` → `crawl.warc/crawl-…`. */
+export function warcFolderOf(dbPath: string): Pick<WarcTarget, 'dir' | 'relativeDir' | 'prefix'> {
   const db = resolve(dbPath);
   const prefix = basename(db, extname(db));
-  return { dir: join(dirname(db), `${prefix}.warc`), relativeDir: `${prefix}.warc`, prefix, maxBytes, software: `urlsweep/${VERSION}` };
+  return { dir: join(dirname(db), `${prefix}.warc`), relativeDir: `${prefix}.warc`, prefix };
+}
+
+/** `owner`: the database's id (ResultStore.id()). */
+export function warcTarget(dbPath: string, maxBytes: number, owner: string): WarcTarget {
+  return { ...warcFolderOf(dbPath), owner, maxBytes, software: `urlsweep/${VERSION}` };
+}
+
+/** The warcinfo field naming the database a file belongs to. */
+export const OWNER_FIELD = 'urlsweep-database-id';
+
+/**
+ * Whether a file is this database's: its warcinfo, which comes first and is stored uncompressed
+ * (workers/warc/record.ts wholeRecord), names the owner. An empty file (a thread stopped as it made it)
+ * holds nothing to lose and counts as ours.
+ */
+function ownedBy(path: string, owner: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(4096);
+    const n = readSync(fd, head, 0, head.length, 0);
+    return n === 0 || head.subarray(0, n).includes(`${OWNER_FIELD}: ${owner}\r\n`);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Records waiting for their body in a file of their own (workers/warc/record.ts) are named so. */
@@ -28,6 +53,10 @@ export function warcSerial(prefix: string, name: string): number | null {
 }
 
 export interface Trimmed {
+  /** Files of another database (a `crawl.sqlite` beside this `crawl.db`), left alone. */
+  foreign: number;
+  /** Files that end before the last record rows name (lost from the disk: a power cut), by name. */
+  short: string[];
   /** Files no row names (and records' spill files a crash left), removed. */
   removed: number;
   /** Bytes cut from the ends of files past their last named record. */
@@ -48,7 +77,7 @@ export function trimToReferenced(db: Database.Database, target: WarcTarget): Tri
       ends.set(file, Math.max(end, ends.get(file) ?? 0));
     }
   }
-  const trimmed: Trimmed = { removed: 0, cutBytes: 0 };
+  const trimmed: Trimmed = { removed: 0, cutBytes: 0, foreign: 0, short: [] };
   for (const name of readdirSync(target.dir)) {
     const path = join(target.dir, name);
     // No thread is writing now: a spill file is a crashed thread's.
@@ -58,6 +87,10 @@ export function trimToReferenced(db: Database.Database, target: WarcTarget): Tri
       continue;
     }
     if (warcSerial(target.prefix, name) === null) continue;
+    if (!ownedBy(path, target.owner)) {
+      trimmed.foreign++;
+      continue;
+    }
     const end = ends.get(`${target.relativeDir}/${name}`);
     if (end === undefined) {
       unlinkSync(path);
@@ -68,7 +101,7 @@ export function trimToReferenced(db: Database.Database, target: WarcTarget): Tri
     if (size > end) {
       truncateSync(path, end);
       trimmed.cutBytes += size - end;
-    }
+    } else if (size < end) trimmed.short.push(name);
   }
   return trimmed;
 }

@@ -73,7 +73,7 @@ export async function runSweep(
     if (plan.kind === 'complete') return summarize(store, null, { alreadyComplete: true });
     const parked = store.parkedCount();
     listener.start?.({ resumedFrom: plan.from.line, earlierRows: plan.earlierRows, changedOptions: plan.changedOptions, parked, redo });
-    const warc = options.storeBodies ? warcTarget(options.db, options.warcSize) : null;
+    const warc = options.storeBodies ? warcTarget(options.db, options.warcSize, store.id()) : null;
     if (warc) trimWarc(store, warc, listener);
     boundHeapGrowth();
     const fd = fitOpenFiles(options.concurrency, options.threads);
@@ -81,7 +81,7 @@ export async function runSweep(
     let stats: SweepStats;
     try {
       const input = plan.inputDone ? null : plan.from;
-      stats = await sweepLines({ ...options, concurrency: fd.concurrency }, store, input, parked, plan.earlierRows, listener, interrupt);
+      stats = await sweepLines({ ...options, concurrency: fd.concurrency }, warc, store, input, parked, plan.earlierRows, listener, interrupt);
     } catch (err) {
       markFailed(store);
       throw err;
@@ -113,9 +113,13 @@ export async function runSweep(
 
 /** The WARC folder made to agree with the rows: what a crash left unnamed (or torn) goes, and the user hears of it. */
 function trimWarc(store: ResultStore, target: WarcTarget, listener: SweepListener): void {
-  const { removed, cutBytes } = trimToReferenced(store.db, target);
+  const { removed, cutBytes, foreign, short } = trimToReferenced(store.db, target);
   if (removed > 0 || cutBytes > 0) {
     listener.notice?.(`WARC records no row names (left by a stopped sweep) cut: ${cutBytes} bytes, ${removed} files removed from ${target.relativeDir}/`);
+  }
+  if (foreign > 0) listener.notice?.(`${target.relativeDir}/ holds ${foreign} WARC files another database wrote (left alone)`);
+  if (short.length > 0) {
+    listener.notice?.(`${short.length} WARC files end before records rows name (lost in a power cut?): ${short.slice(0, 3).join(', ')}${short.length > 3 ? ', …' : ''}`);
   }
 }
 
@@ -134,6 +138,7 @@ function markFailed(store: ResultStore): void {
  */
 async function sweepLines(
   options: SweepOptions,
+  warc: WarcTarget | null,
   store: ResultStore,
   from: Checkpoint | null,
   parked: number,
@@ -150,7 +155,7 @@ async function sweepLines(
     writer.add(row);
     checkpoint.complete(row.line);
   };
-  const config = engineConfig(options);
+  const config = engineConfig(options, warc);
   let frontier: Frontier | null = null;
   const pool = new WorkerPool(options.threads, config, options.rate ? new SharedArrayBuffer(8) : null, {
     results: (shard, rows, sent) => frontier!.results(shard, rows, sent),

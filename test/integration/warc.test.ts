@@ -146,3 +146,14 @@ test('urlsweep body: a line without a stored body, or a HEAD sweep asked to stor
   assert.equal(head.code, 2);
   assert.match(head.stderr, /--store-bodies keeps the bodies of GET requests: add --method GET/);
 });
+
+test('two databases that share a WARC folder (crawl.db and crawl.sqlite) never cut or remove each other files', async () => {
+  const first = await sweepLines(web.sim, web.dir, [`${base}/page`], { db: join(web.dir, 'twin.db'), method: 'GET', storeBodies: true });
+  const second = await sweepLines(web.sim, web.dir, [`${base}/gzip`, `${base}/chunked`], { db: join(web.dir, 'twin.sqlite'), method: 'GET', storeBodies: true });
+  // Each one's records are where its rows say, after the other's sweep trimmed the folder twice.
+  const firstRecords = readBackWarc(first.dbPath);
+  const secondRecords = readBackWarc(second.dbPath);
+  assert.equal(firstRecords.stored(firstRecords.rows[0]!).response.payload_sha256, sha(page));
+  assert.equal(secondRecords.stored(secondRecords.rows[0]!).response.payload_sha256, sha(gzipped));
+  assert.equal(firstRecords.files.size, 2, 'one file each');
+});

@@ -78,7 +78,7 @@ describe('a new database', () => {
   test('gets the tables results, runs, redirect_hops, pending and results_history', () => {
     withStore(dbPath(), (store) => {
       const tables = store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
-      assert.deepEqual(tables, ['pending', 'redirect_hops', 'results', 'results_history', 'runs']);
+      assert.deepEqual(tables, ['about', 'pending', 'redirect_hops', 'results', 'results_history', 'runs']);
     });
   });
 

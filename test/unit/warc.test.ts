@@ -93,7 +93,7 @@ test('past MAX_HELD_BYTES in a thread, the growing record waits in a file, writt
 test('the writer takes the next free number, begins each file with a warcinfo, and rotates at the size', () => {
   const temp = tempDir();
   try {
-    const target = warcTarget(join(temp.dir, 'crawl.db'), 10_000);
+    const target = warcTarget(join(temp.dir, 'crawl.db'), 10_000, 'db-1');
     assert.deepEqual([target.dir, target.relativeDir, target.prefix], [join(temp.dir, 'crawl.warc'), 'crawl.warc', 'crawl']);
     const store = new ResultStore(join(temp.dir, 'crawl.db'));
     trimToReferenced(store.db, target); // makes the folder
@@ -109,7 +109,7 @@ test('the writer takes the next free number, begins each file with a warcinfo, a
     writer.close();
     for (const [name, at] of [['crawl-00005.warc.gz', first.offset], ['crawl-00006.warc.gz', second.offset]] as const) {
       // What comes before the records is one member: the file's warcinfo.
-      assert.match(gunzipSync(readFileSync(join(target.dir, name)).subarray(0, at)).toString(), /^WARC\/1\.1\r\nWARC-Type: warcinfo\r\n[^]*WARC-Filename: crawl-0000[56]\.warc\.gz\r\n/);
+      assert.match(gunzipSync(readFileSync(join(target.dir, name)).subarray(0, at)).toString(), /^WARC\/1\.1\r\nWARC-Type: warcinfo\r\n[^]*WARC-Filename: crawl-0000[56]\.warc\.gz\r\n[^]*\r\nurlsweep-database-id: db-1\r\n/);
     }
     const bytes = readFileSync(join(target.dir, 'crawl-00005.warc.gz'));
     assert.equal(bytes.length, first.offset + first.length, 'the last record ends the file');
@@ -119,33 +119,40 @@ test('the writer takes the next free number, begins each file with a warcinfo, a
   }
 });
 
-test('trimToReferenced cuts each file after the last record a row names and removes files none names', () => {
+test('trimToReferenced cuts each of its files after the last record a row names, removes those none names, leaves others alone', () => {
   const temp = tempDir();
   try {
     const store = new ResultStore(join(temp.dir, 'crawl.db'));
-    const target = warcTarget(store.path, 1 << 30);
+    const target = warcTarget(store.path, 1 << 30, store.id());
+    assert.equal(store.id(), target.owner, 'the id stays');
     trimToReferenced(store.db, target);
-    const file = (name: string, size: number) => writeFileSync(join(target.dir, name), Buffer.alloc(size, 1));
+    // Files that begin as this database's do (its id in the warcinfo, stored uncompressed), or another's.
+    const file = (name: string, size: number, owner = target.owner) =>
+      writeFileSync(join(target.dir, name), Buffer.from(`WARC/1.1 ... urlsweep-database-id: ${owner}\r\n`.padEnd(size, '.')));
     file('crawl-00000.warc.gz', 5_000); // rows name up to 3,000: a torn record after
     file('crawl-00001.warc.gz', 800); // named whole
     file('crawl-00002.warc.gz', 700); // named by a replaced row only (--redo keeps it in results_history)
     file('crawl-00003.warc.gz', 900); // no row names it: written before a crash
-    file('other.warc.gz', 10); // not the sweep's
-    file('.spill-123-1-0', 10); // a record's body waiting in a file when its thread was killed
+    file('other.warc.gz', 100); // not the sweep's
+    file('.spill-123-1-0', 100); // a record's body waiting in a file when its thread was killed
+    file('crawl-00007.warc.gz', 600, 'another-db'); // crawl.sqlite's, beside crawl.db: never touched
+    file('crawl-00008.warc.gz', 100); // rows name up to 400: the end of it was lost (a power cut)
+    writeFileSync(join(target.dir, 'crawl-00009.warc.gz'), ''); // made as its thread was stopped
     const insert = store.db.prepare(
       "INSERT INTO results (line, url, outcome, redirects, attempts, checked_at, warc_file, warc_offset, warc_length) VALUES (?, 'u', 'response', 0, 1, 0, ?, ?, ?)",
     );
     insert.run(1, 'crawl.warc/crawl-00000.warc.gz', 1_000, 500);
     insert.run(2, 'crawl.warc/crawl-00000.warc.gz', 2_000, 1_000);
     insert.run(3, 'crawl.warc/crawl-00001.warc.gz', 300, 500);
+    insert.run(5, 'crawl.warc/crawl-00008.warc.gz', 200, 200);
     store.db
       .prepare(
         "INSERT INTO results_history (replaced_by, line, url, outcome, redirects, attempts, checked_at, throttled, warc_file, warc_offset, warc_length) VALUES (1, 4, 'u', 'response', 0, 1, 0, 0, ?, ?, ?)",
       )
       .run('crawl.warc/crawl-00002.warc.gz', 200, 500);
-    assert.deepEqual(trimToReferenced(store.db, target), { removed: 2, cutBytes: 2_000 });
+    assert.deepEqual(trimToReferenced(store.db, target), { removed: 3, cutBytes: 2_000, foreign: 1, short: ['crawl-00008.warc.gz'] });
     const sizes = Object.fromEntries(readdirSync(target.dir).map((n) => [n, statSync(join(target.dir, n)).size]));
-    assert.deepEqual(sizes, { 'crawl-00000.warc.gz': 3_000, 'crawl-00001.warc.gz': 800, 'crawl-00002.warc.gz': 700, 'other.warc.gz': 10 });
+    assert.deepEqual(sizes, { 'crawl-00000.warc.gz': 3_000, 'crawl-00001.warc.gz': 800, 'crawl-00002.warc.gz': 700, 'crawl-00007.warc.gz': 600, 'crawl-00008.warc.gz': 100, 'other.warc.gz': 100 });
     assert.equal(existsSync(join(target.dir, 'crawl-00003.warc.gz')), false);
     store.close();
   } finally {

@@ -6,7 +6,7 @@
 import { closeSync, openSync, readdirSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WarcTarget } from '../../src/messages.js';
-import { warcFileName, warcSerial } from '../../src/store/warcFolder.js';
+import { OWNER_FIELD, warcFileName, warcSerial } from '../../src/store/warcFolder.js';
 import { newRecordId, wholeRecord, type Member } from './record.js';
 
 export interface WarcLocation {
@@ -52,7 +52,9 @@ export class WarcWriter {
     }
     this.name = warcFileName(prefix, serial);
     this.size = 0;
-    const info = `software: ${this.target.software}\r\nformat: WARC File Format 1.1\r\nconformsTo: https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/\r\n`;
+    const info =
+      `software: ${this.target.software}\r\nformat: WARC File Format 1.1\r\n` +
+      `conformsTo: https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/\r\n${OWNER_FIELD}: ${this.target.owner}\r\n`;
     this.write(
       wholeRecord(
         [
