@@ -74,7 +74,10 @@ test('past MAX_HELD_BYTES in a thread, the growing record waits in a file, writt
     const growing = new RecordBuilder(Buffer.from('HTTP/1.1 200 OK\r\n\r\n'), true, temp.dir);
     const body = randomBytes(MAX_HELD_BYTES / 2 + (1 << 20));
     for (let at = 0; at < body.length; at += 1 << 20) growing.data(body.subarray(at, at + (1 << 20)));
-    assert.deepEqual([small.state, growing.state], ['streaming', 'spilled']);
+    const tiny = new RecordBuilder(Buffer.from('HTTP/1.1 200 OK\r\n\r\n'), true, temp.dir);
+    tiny.data(Buffer.from('small'));
+    assert.deepEqual([small.state, growing.state, tiny.state], ['streaming', 'spilled', 'small'], 'a small record never waits in a file');
+    tiny.discard();
     assert.ok(heldRecords().heldBytes <= MAX_HELD_BYTES, `${heldRecords().heldBytes} bytes held`);
     assert.equal(readdirSync(temp.dir).filter((f) => f.startsWith('.spill-')).length, 1);
     const member = growing.member([['WARC-Type', 'response']]);

@@ -4,7 +4,7 @@
 // the CRC-32 of the whole is combined from the pieces'. Measured against warcio.js (issue 12's research):
 // 5-10x less CPU, no body held whole, header bytes kept as received.
 import { createHash, randomUUID, type Hash } from 'node:crypto';
-import { closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync, readSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { constants, crc32, deflateRawSync, gzipSync } from 'node:zlib';
@@ -25,9 +25,9 @@ export interface Member {
 }
 
 /**
- * Bytes a thread holds for records whose bodies are still coming. Past this, a growing record waits in a
- * file of its own in the WARC folder instead: 512 big downloads in flight would otherwise hold up to
- * --max-body each.
+ * Bytes a thread holds for records whose bodies are still coming. Past this, a big record that grows waits
+ * in a file of its own in the WARC folder instead: 512 big downloads in flight would otherwise hold up to
+ * --max-body each. Small records stay (at most SMALL_RECORD each, one per request in flight).
  */
 export const MAX_HELD_BYTES = 64 * 1024 * 1024;
 /** Records up to this size (the block) are kept as they come and deflated whole at the end. */
@@ -40,34 +40,40 @@ export function heldRecords(): { heldBytes: number } {
   return { heldBytes };
 }
 
-/** A record's deflated pieces once they wait in a file. */
+/**
+ * A record's deflated pieces once they wait in a file. No descriptor is kept open between pieces: the
+ * records waiting so may be many, and the sweep's open files are counted for its connections.
+ */
 class Spill {
   readonly path: string;
-  readonly fd: number;
   bytes = 0;
 
   constructor(dir: string) {
     this.path = join(dir, `${SPILL_PREFIX}${process.pid}-${threadId}-${spills++}`);
-    this.fd = openSync(this.path, 'wx+');
+    closeSync(openSync(this.path, 'wx'));
   }
 
   write(piece: Buffer): void {
-    for (let done = 0; done < piece.length; ) done += writeSync(this.fd, piece, done, piece.length - done);
+    appendFileSync(this.path, piece);
     this.bytes += piece.length;
   }
 
   *read(): Iterable<Buffer> {
-    for (let at = 0; at < this.bytes; ) {
-      const buffer = Buffer.allocUnsafe(Math.min(1024 * 1024, this.bytes - at));
-      const n = readSync(this.fd, buffer, 0, Math.min(buffer.length, this.bytes - at), at);
-      if (n === 0) throw new Error(`${this.path} ends at ${at} of ${this.bytes} bytes`);
-      at += n;
-      yield buffer.subarray(0, n);
+    const fd = openSync(this.path, 'r');
+    try {
+      for (let at = 0; at < this.bytes; ) {
+        const buffer = Buffer.allocUnsafe(Math.min(1024 * 1024, this.bytes - at));
+        const n = readSync(fd, buffer, 0, buffer.length, at);
+        if (n === 0) throw new Error(`${this.path} ends at ${at} of ${this.bytes} bytes`);
+        at += n;
+        yield buffer.subarray(0, n);
+      }
+    } finally {
+      closeSync(fd);
     }
   }
 
   remove(): void {
-    closeSync(this.fd);
     unlinkSync(this.path);
   }
 }
@@ -180,7 +186,8 @@ export class RecordBuilder {
       this.crc = crc32(chunk, this.crc);
       this.keep(deflateRawSync(chunk, SEGMENT));
     }
-    if (heldBytes > MAX_HELD_BYTES && this.spillDir !== null && !this.spill) this.spillOut(this.spillDir);
+    // Only a big record waits in a file: a small one is done soon, and a file each would cost more than it holds.
+    if (heldBytes > MAX_HELD_BYTES && !this.raw && this.spillDir !== null && !this.spill) this.spillOut(this.spillDir);
   }
 
   /** Too big to wait whole: what it held is deflated now, and each piece as it comes. */
@@ -203,9 +210,8 @@ export class RecordBuilder {
     heldBytes += bytes;
   }
 
-  /** The thread holds too much: this record, the one growing, waits in a file from now on. */
+  /** The thread holds too much: this record, a big one growing, waits in a file from now on. */
   private spillOut(dir: string): void {
-    if (this.raw) this.startStreaming();
     this.spill = new Spill(dir);
     for (const segment of this.segments) this.spill.write(segment);
     this.hold(-this.held);
