@@ -146,7 +146,9 @@ export type ToWorker = { type: 'jobs'; jobs: Job[] } | { type: 'end' } | { type:
  */
 export type FromWorker =
   | { type: 'results'; rows: ResultRow[]; active: number; slowed: number; hosts: HostReport[] | null }
-  | { type: 'done' };
+  | { type: 'done' }
+  /** The worker cannot go on (its WARC files cannot be written): the sweep stops with this. */
+  | { type: 'fatal'; message: string };
 
 /** A host whose standing changed in a worker: how many requests it can use now, and whether it is down. */
 export interface HostReport {

@@ -16,7 +16,7 @@ import { TurnRefused, type Scheduler } from './scheduler.js';
 import { blockedMessage, refusedRange } from './addressPolicy.js';
 import { MAX_URL_LENGTH } from '../src/input/parseLine.js';
 import { emptyRow } from '../src/result/row.js';
-import type { WarcWriter } from './warc/warcWriter.js';
+import { WarcWriteError, type WarcWriter } from './warc/warcWriter.js';
 import type { ResponseCapture } from './warc/capture.js';
 import { backoff, isPushback, parseRetryAfter, pausesHost, retryDelay } from './retryPolicy.js';
 
@@ -29,6 +29,8 @@ export interface CheckContext {
   scheduler: Scheduler;
   /** --store-bodies: this thread's WARC files. */
   warc: WarcWriter | null;
+  /** The sweep cannot go on (its WARC files cannot be written): the coordinator stops it. */
+  fatal(err: Error): void;
 }
 
 /**
@@ -156,6 +158,11 @@ export async function checkUrl(job: Job, first: Host, ctx: CheckContext): Promis
   const run = new Run(job, ctx, first);
   try {
     return await check(run);
+  } catch (err) {
+    // Its row would name a record that is not there: the line is left for a resume, and the sweep stops.
+    if (!(err instanceof WarcWriteError)) throw err;
+    ctx.fatal(err);
+    return null;
   } finally {
     // Those stored were given back as they were written; the rest (retried, failed, stopped) now.
     for (const capture of run.captures) capture.discard();

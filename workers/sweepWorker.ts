@@ -25,7 +25,11 @@ export default async function sweepWorker({ port, config, pace }: WorkerTask): P
     () => outbox.poke(),
   );
   const warc = config.warc ? new WarcWriter(config.warc) : null;
-  const ctx: CheckContext = { pools, resolver, config, headers: { 'user-agent': config.userAgent, ...config.headers }, scheduler, warc };
+  const fatal = (err: Error): void => {
+    port.postMessage({ type: 'fatal', message: err.message } satisfies FromWorker);
+    scheduler.dropQueued();
+  };
+  const ctx: CheckContext = { pools, resolver, config, headers: { 'user-agent': config.userAgent, ...config.headers }, scheduler, warc, fatal };
   const outbox = new Outbox(port, scheduler);
 
   const crashForTest = testCrashHook();

@@ -6,7 +6,7 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { EngineConfig, FromWorker, HostReport, Job, ResultRow, ToWorker, WorkerTask } from '../messages.js';
-import { WorkerLostError } from '../result/errors.js';
+import { StoreError, WorkerLostError } from '../result/errors.js';
 
 const WORKER_FILE = fileURLToPath(new URL('../../workers/sweepWorker.js', import.meta.url));
 /** URLs are sent to a worker in batches of this size (or fewer when the input pauses). */
@@ -101,6 +101,7 @@ export class WorkerPool {
     const { port1, port2 } = new MessageChannel();
     shard.port = port1;
     port1.on('message', (msg: FromWorker) => {
+      if (msg.type === 'fatal') return this.fail(new StoreError(msg.message));
       if (msg.type === 'done') {
         // After `end` a worker may only be done with nothing outstanding, or lines would be lost; after
         // `stop` it has dropped the URLs it had not started, and a resume redoes them.

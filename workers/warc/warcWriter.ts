@@ -3,7 +3,7 @@
 // resumed sweep) never share or reopen a file and need no coordination. Records are appended with
 // writeSync before their row leaves the thread: a row never names a record that is not in the file (the
 // kernel has it; a crash of the machine itself is not covered).
-import { closeSync, openSync, readdirSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, readdirSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WarcTarget } from '../../src/messages.js';
 import { OWNER_FIELD, warcFileName, warcSerial } from '../../src/store/warcFolder.js';
@@ -16,20 +16,40 @@ export interface WarcLocation {
   length: number;
 }
 
+/** The thread's WARC file cannot be written (a full disk): the sweep cannot go on storing. */
+export class WarcWriteError extends Error {}
+
 export class WarcWriter {
   private fd: number | null = null;
   private name = '';
   private size = 0;
+  /** Set by the first failed write: every later append fails the same way. */
+  private broken: WarcWriteError | null = null;
 
   constructor(private readonly target: WarcTarget) {}
 
   /** Appends whole records (a request and its response) to one file; where the last one is. */
   append(members: Member[]): WarcLocation {
-    const total = members.reduce((sum, m) => sum + m.length, 0);
-    if (this.fd === null || this.size + total > this.target.maxBytes) this.next();
-    let at = 0;
-    for (const member of members) at = this.write(member);
-    return { file: `${this.target.relativeDir}/${this.name}`, offset: at, length: members[members.length - 1]!.length };
+    if (this.broken) throw this.broken;
+    const [startFile, start] = [this.name, this.size];
+    try {
+      const total = members.reduce((sum, m) => sum + m.length, 0);
+      if (this.fd === null || this.size + total > this.target.maxBytes) this.next();
+      let at = 0;
+      for (const member of members) at = this.write(member);
+      return { file: `${this.target.relativeDir}/${this.name}`, offset: at, length: members[members.length - 1]!.length };
+    } catch (err) {
+      // What was written of these records goes, so the file ends whole; nothing more is written to it.
+      try {
+        // A file begun for these records is left empty (the trimming removes it).
+        if (this.fd !== null) ftruncateSync(this.fd, this.name === startFile ? start : 0);
+      } catch {
+        // The next run's trimming cuts it then.
+      }
+      this.close();
+      this.broken = new WarcWriteError(`cannot write WARC records to ${this.target.relativeDir}/${this.name || '(a new file)'}: ${(err as Error).message}`);
+      throw this.broken;
+    }
   }
 
   close(): void {
