@@ -3,8 +3,8 @@
 // compression bomb costs at most that much work; past the cap the body is cut and marked truncated.
 // Stacked codings ("gzip, br") are not undone: the facts of such a body are null.
 import { createHash, type Hash } from 'node:crypto';
-import { createBrotliDecompress, createGunzip, createInflate, createInflateRaw, type Gunzip } from 'node:zlib';
 import { isUtf8 } from 'node:buffer';
+import { codingOf, decoderFor, type Coding, type Decoder } from '../src/util/contentCoding.js';
 
 /** Decoded bytes looked through for the <title> (and a <meta charset>): a head's worth. */
 const TITLE_WINDOW = 64 * 1024;
@@ -21,9 +21,6 @@ export interface BodyFacts {
   wireBytes: number;
 }
 
-type Decoder = Gunzip;
-/** `other`: a coding not known, or several stacked ("gzip, br"): not undone, the facts are null. */
-type Coding = 'gzip' | 'deflate' | 'br' | 'other';
 
 /**
  * Pieces of bodies inflated at once in this thread. Each inflates as fast as its thread-pool turn allows
@@ -163,7 +160,7 @@ export class BodyReader {
   }
 
   private startDecoder(first: Buffer): Decoder {
-    const decoder = decoderFor(this.coding as Exclude<Coding, 'other'>, first);
+    const decoder = decoderFor(this.coding as Exclude<Coding, 'other'>, first, false);
     decoder.on('data', (chunk: Buffer) => this.take(chunk));
     this.decoded = new Promise<void>((resolve) => {
       decoder.on('end', resolve);
@@ -220,28 +217,6 @@ export class BodyReader {
       this.headBytes += part.length;
     }
   }
-}
-
-/** The coding a Content-Encoding (all its lines, joined) names; null for none. */
-export function codingOf(encoding: string | null): Coding | null {
-  const codings = (encoding ?? '').split(',').map((c) => c.trim().toLowerCase()).filter((c) => c !== '' && c !== 'identity');
-  if (codings.length === 0) return null;
-  if (codings.length > 1) return 'other';
-  const [coding] = codings;
-  if (coding === 'gzip' || coding === 'x-gzip') return 'gzip';
-  return coding === 'deflate' || coding === 'br' ? coding : 'other';
-}
-
-function decoderFor(coding: Exclude<Coding, 'other'>, first: Buffer): Decoder {
-  if (coding === 'gzip') return createGunzip();
-  if (coding === 'br') return createBrotliDecompress() as unknown as Gunzip;
-  // "deflate" is zlib's format (RFC 9110), but servers send raw deflate too, and browsers take both.
-  return zlibHeader(first) ? createInflate() : (createInflateRaw() as unknown as Gunzip);
-}
-
-/** A zlib stream begins with CM 8 and a header check that makes the first two bytes a multiple of 31. */
-function zlibHeader(first: Buffer): boolean {
-  return first.length >= 2 && (first[0]! & 0x0f) === 8 && ((first[0]! << 8) | first[1]!) % 31 === 0;
 }
 
 /** The <title> of an HTML head, decoded with the page's charset (header, BOM, <meta>), whitespace collapsed. */

@@ -174,6 +174,8 @@ async function withRetries(start: URL, run: Run, trail: Trail, probe: boolean): 
   let retries = 0;
   let waits = 0;
   let last: Success | Failure | null = null;
+  /** Where the last attempt went: its hops, their exchanges and its final URL go with its result. */
+  let lastTrail = { hops: trail.hops, captures: trail.captures, url: trail.url };
   for (;;) {
     trail.attempts++;
     trail.hops = [];
@@ -185,9 +187,11 @@ async function withRetries(start: URL, run: Run, trail: Trail, probe: boolean): 
       // The host went down while this URL waited for it: it ends with what it had, or as not tried.
       if (!(err instanceof TurnRefused) || err.down === null) throw err;
       trail.attempts--;
+      if (last) Object.assign(trail, lastTrail);
       return last ?? new Failure(Codes.hostDown, err.down.message, 'connect', err.down.outcome);
     }
     last = result;
+    lastTrail = { hops: trail.hops, captures: trail.captures, url: trail.url };
     if (run.deadline.expired) return result;
     // A bare name's HTTPS probe refused (a reset, a failed handshake: evidence HTTPS is not served) goes to
     // the HTTP fallback at once; retrying HTTPS first cost back-offs per URL. A connect timeout is no such

@@ -5,7 +5,8 @@ import { createReadStream, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { constants, createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import { createGunzip } from 'node:zlib';
+import { codingOf, decoderFor, type Coding, type Decoder } from '../util/contentCoding.js';
 import Database from 'better-sqlite3';
 import { QueryError, UsageError } from '../result/errors.js';
 
@@ -50,15 +51,6 @@ export async function writeStoredBody({ db: dbPath, line, raw }: BodyOptions, ou
   );
 }
 
-/** The decoder for a Content-Encoding, tolerant of a body cut short (--max-body); null: none, or one not known. */
-function decoderFor(coding: string): Transform | null {
-  coding = coding.trim().toLowerCase();
-  if (coding === 'gzip' || coding === 'x-gzip') return createGunzip({ finishFlush: constants.Z_SYNC_FLUSH });
-  if (coding === 'deflate') return createInflate({ finishFlush: constants.Z_SYNC_FLUSH });
-  if (coding === 'br') return createBrotliDecompress({ finishFlush: constants.BROTLI_OPERATION_FLUSH });
-  return null;
-}
-
 /**
  * A response record in, its HTTP body out: the WARC head and the HTTP head are read and dropped, and the
  * body's content coding removed (unless raw).
@@ -67,7 +59,9 @@ class RecordBody extends Transform {
   private head = Buffer.alloc(0);
   /** Bytes of the body still to pass (the block's length less the HTTP head); null until the heads are read. */
   private left: number | null = null;
-  private decoder: Transform | null = null;
+  /** The body's coding, to be undone (null: none, or --raw); its decoder is made with the first bytes. */
+  private coding: Exclude<Coding, 'other'> | null = null;
+  private decoder: Decoder | null = null;
 
   constructor(private readonly raw: boolean) {
     super();
@@ -83,21 +77,29 @@ class RecordBody extends Transform {
       }
       const warcHead = this.head.subarray(0, warcEnd).toString('latin1');
       if (!/^WARC\/1\.[01]\r\n/.test(warcHead) || !/^WARC-Type:\s*response\s*$/im.test(warcHead)) return done(new Error('not a WARC response record'));
-      const length = Number(/^Content-Length:\s*(\d+)\s*$/im.exec(warcHead)?.[1] ?? NaN);
+      const length = /^Content-Length:\s*(\d+)\s*$/im.exec(warcHead)?.[1];
+      if (length === undefined) return done(new Error('the WARC record has no Content-Length'));
       const httpHead = this.head.subarray(warcEnd + 4, httpEnd).toString('latin1');
-      if (!this.raw) this.decoder = decoderFor(/^Content-Encoding:\s*(.*?)\s*$/im.exec(httpHead)?.[1] ?? '');
-      this.decoder?.on('data', (decoded: Buffer) => this.push(decoded));
-      this.decoder?.on('error', (err) => this.destroy(err));
-      this.left = length - (httpEnd + 4 - (warcEnd + 4));
+      // Every Content-Encoding line, as the hash was taken (src/util/contentCoding.ts).
+      const encoding = [...httpHead.matchAll(/^Content-Encoding:[ \t]*(.*?)[ \t]*$/gim)].map((m) => m[1]).join(', ');
+      const coding = this.raw ? null : codingOf(encoding);
+      if (coding === 'other') return done(new Error(`the body is encoded as "${encoding}", which urlsweep does not decode: --raw writes it as received`));
+      this.coding = coding;
+      this.left = Number(length) - (httpEnd + 4 - (warcEnd + 4));
       chunk = this.head.subarray(httpEnd + 4);
       this.head = Buffer.alloc(0);
     }
     const piece = chunk.subarray(0, Math.max(0, this.left));
     this.left -= piece.length;
     if (piece.length === 0) return done();
-    if (!this.decoder) {
+    if (!this.coding) {
       this.push(piece);
       return done();
+    }
+    if (!this.decoder) {
+      this.decoder = decoderFor(this.coding, piece, true);
+      this.decoder.on('data', (decoded: Buffer) => this.push(decoded));
+      this.decoder.on('error', (err) => this.destroy(err));
     }
     if (this.decoder.write(piece)) done();
     else this.decoder.once('drain', () => done());
@@ -105,6 +107,7 @@ class RecordBody extends Transform {
 
   override _flush(done: TransformCallback): void {
     if (this.left === null) return done(new Error('the record ends before its HTTP head does'));
+    if (this.left > 0) return done(new Error(`the record ends ${this.left} bytes before its body does`));
     if (!this.decoder) return done();
     this.decoder.once('end', () => done());
     this.decoder.end();

@@ -11,7 +11,7 @@ import { readdirSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
 import { basename, dirname, join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, deflateRawSync, gzipSync } from 'node:zlib';
 import { row, sweepLines, type Row } from '../support/simSweep.js';
 import { useSimulatedWeb } from '../support/simulatedWeb.js';
 import { CLI, urlsweep } from '../support/cli.js';
@@ -39,6 +39,10 @@ before(async () => {
         return void res.writeHead(200, { 'content-type': 'text/html', 'content-length': page.length }).end(page);
       case '/gzip':
         return void res.writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'gzip', 'content-length': gzipped.length }).end(gzipped);
+      case '/rawdeflate':
+        return void res.writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'deflate' }).end(deflateRawSync(page));
+      case '/stacked':
+        return void res.writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'gzip, br' }).end(brotliCompressSync(gzipped));
       case '/chunked':
         res.writeHead(200, { 'content-type': 'text/plain' });
         for (const c of chunks) res.write(c);
@@ -156,4 +160,16 @@ test('two databases that share a WARC folder (crawl.db and crawl.sqlite) never c
   assert.equal(firstRecords.stored(firstRecords.rows[0]!).response.payload_sha256, sha(page));
   assert.equal(secondRecords.stored(secondRecords.rows[0]!).response.payload_sha256, sha(gzipped));
   assert.equal(firstRecords.files.size, 2, 'one file each');
+});
+
+test('urlsweep body undoes a coding as the hash did (raw deflate too); one it does not undo is an error that says --raw', async () => {
+  const result = await sweepLines(web.sim, web.dir, [`${base}/rawdeflate`, `${base}/stacked`], { db: join(web.dir, 'codings.db'), method: 'GET', storeBodies: true });
+  assert.deepEqual(result.rows.map((r) => r.body_sha256), [sha(page), null], 'stacked codings: no hash');
+  const body = (line: number, ...extra: string[]) => urlsweep(['body', result.dbPath, String(line), ...extra], { cwd: web.dir });
+  const deflated = await body(1);
+  assert.deepEqual([deflated.code, sha(Buffer.from(deflated.stdout))], [0, sha(page)]);
+  const stacked = await body(2);
+  assert.equal(stacked.code, 1);
+  assert.match(stacked.stderr, /the body is encoded as "gzip, br", which urlsweep does not decode: --raw writes it as received/);
+  assert.equal((await body(2, '--raw')).code, 0);
 });
