@@ -15,7 +15,7 @@ import { brotliCompressSync, deflateRawSync, gzipSync } from 'node:zlib';
 import { row, sweepLines, type Row } from '../support/simSweep.js';
 import { useSimulatedWeb } from '../support/simulatedWeb.js';
 import { CLI, urlsweep } from '../support/cli.js';
-import { readBackWarc, type StoredRow } from '../support/warcReader.js';
+import { readBackWarc, readWithWarcio, type StoredRow } from '../support/warcReader.js';
 
 const web = useSimulatedWeb();
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -111,6 +111,8 @@ test('--store-bodies: every response as received, each row naming its record, re
     );
     assert.deepEqual([request.type, request.uri, request.concurrent_to, response.concurrent_to], ['request', r.final_url, response.id, request.id], `${path}: its request`);
     assert.match(request.http_head!, new RegExp(`^GET ${r.final_url!.slice(base.length)} HTTP/1\\.1\\r\\nhost: 127\\.0\\.0\\.1:\\d+\\r\\n`), path);
+    // And read alone, by offset and length, as a replay tool does.
+    assert.deepEqual(await readWithWarcio(result.dbPath, r as StoredRow), [{ type: 'response', uri: r.final_url, status: r.status, payloadSha256: sha(want.body) }], `${path}: warcio.js`);
   }
   // Chunked framing is gone from the body, and so is the header that announced it.
   assert.doesNotMatch(stored(row(result, `${base}/chunked`)).response.http_head!, /transfer-encoding/i);

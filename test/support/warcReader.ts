@@ -1,7 +1,11 @@
 // The tests' view of a sweep's WARC files, through an independent reader (warc_check.py: Python's zlib and
 // hashlib, no code shared with the writer). Reading fails the test unless every record of every file is
 // whole (one gzip member each, lengths and digests right) and every row's span is exactly one record.
+// And one record read alone by warcio.js, the parser replay tools (ReplayWeb.page) are built on.
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { WARCParser } from 'warcio';
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -62,4 +66,21 @@ export function readBackWarc(dbPath: string): WarcReadBack {
       return { response: records[at]!, request: records[at - 1]! };
     },
   };
+}
+
+/** The record a row names, read alone (its gzip member only) by warcio.js: type, URI, status and payload hash. */
+export async function readWithWarcio(dbPath: string, row: StoredRow): Promise<Array<{ type: string; uri: string | null; status: number | null; payloadSha256: string }>> {
+  const path = join(dirname(dbPath), row.warc_file!);
+  const parser = new WARCParser(createReadStream(path, { start: row.warc_offset!, end: row.warc_offset! + row.warc_length! - 1 }));
+  const records = [];
+  for await (const record of parser) {
+    const payload = await record.readFully(false);
+    records.push({
+      type: record.warcType ?? '',
+      uri: record.warcTargetURI ?? null,
+      status: record.httpHeaders?.statusCode === undefined ? null : Number(record.httpHeaders.statusCode),
+      payloadSha256: createHash('sha256').update(payload).digest('hex'),
+    });
+  }
+  return records;
 }
