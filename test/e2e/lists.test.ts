@@ -1,36 +1,25 @@
 // Spreadsheet and JSON lists through the binary: a row per record with its other fields in `source`
 // (queried with ->>), a second pass that keeps them, plain usage errors, and kill -9 mid-sweep resumed to
 // one row per record for CSV (read again and skipped) and JSON lines (resumed at a byte offset).
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { countRows, finished, start, urlsweep, waitFor } from '../support/cli.js';
 import { tempDir } from '../support/simSweep.js';
+import { httpOnLoopback } from '../support/httpOnLoopback.js';
 import { FLUSH_ROWS } from '../../src/store/batchWriter.js';
 
 const temp = tempDir();
-let server: Server;
-let port = 0;
 /** Requests per path. */
 const hits = new Map<string, number>();
-before(async () => {
-  // Answers after 20 ms: at -c 64, 20,000 records take ~6 s, so the sweep is still running when it is killed.
-  server = createServer((req, res) => {
-    hits.set(req.url!, (hits.get(req.url!) ?? 0) + 1);
-    setTimeout(() => res.end('ok'), 20);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  port = (server.address() as AddressInfo).port;
+// Answers after 20 ms: at -c 64, 20,000 records take ~6 s, so the sweep is still running when it is killed.
+const server = httpOnLoopback((req, res) => {
+  hits.set(req.url!, (hits.get(req.url!) ?? 0) + 1);
+  setTimeout(() => res.end('ok'), 20);
 });
-after(() => {
-  server.closeAllConnections();
-  server.close();
-  temp.remove();
-});
+after(() => temp.remove());
 
 function rows(db: string, sql: string): unknown[] {
   const conn = new Database(db, { readonly: true });
@@ -45,10 +34,10 @@ test('a CSV export: a row per record, its other columns in source for SQL, kept 
   const list = join(temp.dir, 'companies.csv');
   writeFileSync(list, [
     'id,company,website',
-    `1,"Acme, Inc.",http://127.0.0.1:${port}/acme`,
+    `1,"Acme, Inc.",http://127.0.0.1:${server.port}/acme`,
     '2,"No site",',
     `3,"Gone ""Ltd""",http://127.0.0.1:9/gone`,
-    `4,"Two\nlines",http://127.0.0.1:${port}/two`,
+    `4,"Two\nlines",http://127.0.0.1:${server.port}/two`,
   ].join('\n') + '\n');
   const db = join(temp.dir, 'companies.db');
   const args = ['run', list, '--db', db, '--column', 'website', '--progress', 'none', '--retries', '0', '--host-errors', '0'];
@@ -71,8 +60,8 @@ test('a CSV export: a row per record, its other columns in source for SQL, kept 
 test('usage errors: --column on a text list, inputs of different formats, a missing column', async () => {
   const text = join(temp.dir, 'plain.txt');
   const csv = join(temp.dir, 'other.csv');
-  writeFileSync(text, `http://127.0.0.1:${port}/\n`);
-  writeFileSync(csv, `name,link\nA,http://127.0.0.1:${port}/\n`);
+  writeFileSync(text, `http://127.0.0.1:${server.port}/\n`);
+  writeFileSync(csv, `name,link\nA,http://127.0.0.1:${server.port}/\n`);
   const column = await urlsweep(['run', text, '--db', join(temp.dir, 'u1.db'), '--column', 'website'], { cwd: temp.dir });
   assert.equal(column.code, 2);
   assert.match(column.stderr, /--column names a column of a CSV or TSV list/);
@@ -88,7 +77,7 @@ for (const format of ['csv', 'jsonl'] as const) {
   test(`kill -9 in the middle of a ${format} list, run again: one row per record, each with its own fields`, async () => {
     const total = 20_000;
     const list = join(temp.dir, `big.${format}`);
-    const record = (i: number) => ({ url: `http://127.0.0.1:${port}/${format}/${i}`, n: String(i), note: i % 7 === 0 ? 'a, "quoted"\nnote' : 'plain' });
+    const record = (i: number) => ({ url: `http://127.0.0.1:${server.port}/${format}/${i}`, n: String(i), note: i % 7 === 0 ? 'a, "quoted"\nnote' : 'plain' });
     const csvField = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
     const body = Array.from({ length: total }, (_, i) => {
       const r = record(i + 1);

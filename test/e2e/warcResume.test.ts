@@ -2,10 +2,8 @@
 // with the independent reader, every row names a record that is there and is its URL's, and no line's body
 // is stored twice (what the killed run wrote past its last saved row is cut off, and said so). And a disk
 // that fills up: the sweep stops with the reason, what it saved whole, and finishes once there is room.
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -13,33 +11,23 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { countRows, finished, start, urlsweep, waitFor } from '../support/cli.js';
 import { readBackWarc } from '../support/warcReader.js';
+import { httpOnLoopback } from '../support/httpOnLoopback.js';
 import { tempDir } from '../support/simSweep.js';
 
 const TOTAL = 20_000;
 const temp = tempDir();
-let server: Server;
-let port = 0;
 const bodyOf = (path: string) => `<title>${path}</title>` + 'x'.repeat(2_000);
-
-before(async () => {
-  // Answers after 20 ms: at -c 64, 20,000 URLs take ~6 s, so the sweep is still running when it is killed.
-  server = createServer((req, res) => {
-    // /full/…: pages that do not compress, to fill a small disk.
-    if (req.url!.startsWith('/full/')) return void res.end(randomBytes(4096));
-    setTimeout(() => res.writeHead(200, { 'content-type': 'text/html' }).end(bodyOf(req.url!)), 20);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  port = (server.address() as AddressInfo).port;
+// Answers after 20 ms: at -c 64, 20,000 URLs take ~6 s, so the sweep is still running when it is killed.
+const server = httpOnLoopback((req, res) => {
+  // /full/…: pages that do not compress, to fill a small disk.
+  if (req.url!.startsWith('/full/')) return void res.end(randomBytes(4096));
+  setTimeout(() => res.writeHead(200, { 'content-type': 'text/html' }).end(bodyOf(req.url!)), 20);
 });
-after(() => {
-  server.closeAllConnections();
-  server.close();
-  temp.remove();
-});
+after(() => temp.remove());
 
 test('kill -9 mid-fetch, run again: every record whole, every row naming its own, no body stored twice', { timeout: 180_000 }, async () => {
   const list = join(temp.dir, 'pages.txt');
-  writeFileSync(list, Array.from({ length: TOTAL }, (_, i) => `http://127.0.0.1:${port}/p${i + 1}`).join('\n') + '\n');
+  writeFileSync(list, Array.from({ length: TOTAL }, (_, i) => `http://127.0.0.1:${server.port}/p${i + 1}`).join('\n') + '\n');
   const db = join(temp.dir, 'pages.db');
   const folder = join(temp.dir, 'pages.warc');
   const args = ['run', list, '--db', db, '--method', 'GET', '--store-bodies', '-c', '64', '--per-host', '64', '--warc-size', '1MiB', '--progress', 'json'];
@@ -94,7 +82,7 @@ test('a disk that fills up: the sweep stops saying so, every saved row names a w
   }
   try {
     const list = join(temp.dir, 'full.txt');
-    writeFileSync(list, Array.from({ length: 300 }, (_, i) => `http://127.0.0.1:${port}/full/${i + 1}`).join('\n') + '\n');
+    writeFileSync(list, Array.from({ length: 300 }, (_, i) => `http://127.0.0.1:${server.port}/full/${i + 1}`).join('\n') + '\n');
     const db = join(temp.dir, 'full.db');
     const args = ['run', list, '--db', db, '--method', 'GET', '--store-bodies', '-c', '8', '--progress', 'none'];
     const full = await urlsweep(args, { cwd: temp.dir });

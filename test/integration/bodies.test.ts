@@ -1,14 +1,13 @@
 // What a GET's body says, through a real server on loopback: titles in UTF-8, Latin-1 (by the header) and
 // windows-1251 (by a <meta>), gzip and brotli bodies, the hash of the body as delivered, the final answer's
 // headers as JSON (HEAD too), and --max-body cutting a body that is too long.
-import { before, after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { row, sweepLines } from '../support/simSweep.js';
 import { useSimulatedWeb } from '../support/simulatedWeb.js';
+import { httpOnLoopback } from '../support/httpOnLoopback.js';
 
 const web = useSimulatedWeb();
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -28,28 +27,18 @@ const pages: Record<string, { body: Buffer; headers: Record<string, string | str
   '/cookies': { body: Buffer.from('ok'), headers: { 'content-type': 'text/plain', 'set-cookie': ['a=1', 'b=2'], 'x-thing': 'yes' } },
 };
 
-let server: Server;
-let base = '';
-before(async () => {
-  server = createServer((req, res) => {
-    if (req.url === '/moved') return void res.writeHead(301, { location: '/utf8' }).end();
-    const page = pages[req.url!];
-    if (!page) return void res.writeHead(404).end();
-    res.writeHead(200, { ...page.headers, 'content-length': page.body.length });
-    res.end(req.method === 'HEAD' ? undefined : page.body);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-after(() => {
-  server.closeAllConnections();
-  server.close();
+const server = httpOnLoopback((req, res) => {
+  if (req.url === '/moved') return void res.writeHead(301, { location: '/utf8' }).end();
+  const page = pages[req.url!];
+  if (!page) return void res.writeHead(404).end();
+  res.writeHead(200, { ...page.headers, 'content-length': page.body.length });
+  res.end(req.method === 'HEAD' ? undefined : page.body);
 });
 
 test('GET: titles in their charsets, hashes of the body as delivered (gzip and brotli undone), headers as JSON', async () => {
   const paths = ['/utf8', '/latin1', '/meta', '/gzip', '/br', '/cookies', '/moved'];
-  const result = await sweepLines(web.sim, web.dir, paths.map((p) => base + p), { db: `${web.dir}/bodies-get.db`, method: 'GET' });
-  const at = (path: string) => row(result, base + path);
+  const result = await sweepLines(web.sim, web.dir, paths.map((p) => server.base + p), { db: `${web.dir}/bodies-get.db`, method: 'GET' });
+  const at = (path: string) => row(result, server.base + path);
   assert.deepEqual(
     paths.map((p) => [p, at(p).title, at(p).body_sha256, at(p).truncated]),
     [
@@ -69,13 +58,13 @@ test('GET: titles in their charsets, hashes of the body as delivered (gzip and b
 });
 
 test('--max-body: a body past it is cut there and marked truncated; HEAD keeps headers and no body facts', async () => {
-  const cut = await sweepLines(web.sim, web.dir, [`${base}/big`, `${base}/utf8`], { db: `${web.dir}/bodies-cut.db`, method: 'GET', maxBody: 1 << 20 });
-  const r = row(cut, `${base}/big`);
+  const cut = await sweepLines(web.sim, web.dir, [`${server.base}/big`, `${server.base}/utf8`], { db: `${web.dir}/bodies-cut.db`, method: 'GET', maxBody: 1 << 20 });
+  const r = row(cut, `${server.base}/big`);
   assert.deepEqual([r.outcome, r.status, r.truncated, r.body_sha256], ['response', 200, 1, sha(big.subarray(0, 1 << 20))]);
   assert.ok(r.content_length! >= 1 << 20 && r.content_length! < 2 << 20, `read ${r.content_length} bytes of ${big.length}`);
-  assert.equal(row(cut, `${base}/utf8`).truncated, 0);
-  const head = await sweepLines(web.sim, web.dir, [`${base}/utf8`], { db: `${web.dir}/bodies-head.db`, method: 'HEAD' });
-  const h = row(head, `${base}/utf8`);
+  assert.equal(row(cut, `${server.base}/utf8`).truncated, 0);
+  const head = await sweepLines(web.sim, web.dir, [`${server.base}/utf8`], { db: `${web.dir}/bodies-head.db`, method: 'HEAD' });
+  const h = row(head, `${server.base}/utf8`);
   assert.deepEqual([h.title, h.body_sha256, h.truncated], [null, null, 0]);
   assert.equal((JSON.parse(h.headers!) as Record<string, unknown>)['content-type'], 'text/html; charset=utf-8');
 });

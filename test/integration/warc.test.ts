@@ -8,12 +8,12 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
-import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
 import { basename, dirname, join } from 'node:path';
 import { brotliCompressSync, deflateRawSync, gzipSync } from 'node:zlib';
 import { row, sweepLines, type Row } from '../support/simSweep.js';
 import { useSimulatedWeb } from '../support/simulatedWeb.js';
+import { httpOnLoopback } from '../support/httpOnLoopback.js';
 import { CLI, urlsweep } from '../support/cli.js';
 import { readBackWarc, readWithWarcio, type StoredRow } from '../support/warcReader.js';
 
@@ -27,53 +27,45 @@ const chunks = [Buffer.from('first,'), Buffer.from('second,'), Buffer.from('thir
 /** The raw server's answer, spacing and case as sent. */
 const RAW_HEAD = 'HTTP/1.1 200 Fine Thanks\r\nX-Odd-CASE: spaced  out\r\ncontent-LENGTH: 5\r\nContent-Type: text/plain';
 
-let server: Server;
-let raw: NetServer;
-let base = '';
-let rawBase = '';
 let flakyHits = 0;
+const server = httpOnLoopback((req, res) => {
+  switch (req.url) {
+    case '/page':
+      return void res.writeHead(200, { 'content-type': 'text/html', 'content-length': page.length }).end(page);
+    case '/gzip':
+      return void res.writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'gzip', 'content-length': gzipped.length }).end(gzipped);
+    case '/rawdeflate':
+      return void res.writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'deflate' }).end(deflateRawSync(page));
+    case '/stacked':
+      return void res.writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'gzip, br' }).end(brotliCompressSync(gzipped));
+    case '/chunked':
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      for (const c of chunks) res.write(c);
+      return void res.end();
+    case '/big':
+      return void res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': big.length }).end(big);
+    case '/moved':
+      return void res.writeHead(301, { location: '/page', 'content-length': 5 }).end('moved');
+    case '/flaky':
+      // 503 the first time, with a body: only the 200 that ends the line is stored.
+      if (flakyHits++ === 0) return void res.writeHead(503, { 'retry-after': '0', 'content-length': 4 }).end('busy');
+      return void res.writeHead(200, { 'content-length': 5 }).end('fixed');
+    default:
+      return void res.writeHead(404, { 'content-length': 4 }).end('gone');
+  }
+});
+/** A server that writes its answer as given (spacing, case): the head stored must be what it wrote. */
+let raw: NetServer;
+let rawBase = '';
 before(async () => {
-  server = createHttpServer((req, res) => {
-    switch (req.url) {
-      case '/page':
-        return void res.writeHead(200, { 'content-type': 'text/html', 'content-length': page.length }).end(page);
-      case '/gzip':
-        return void res.writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'gzip', 'content-length': gzipped.length }).end(gzipped);
-      case '/rawdeflate':
-        return void res.writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'deflate' }).end(deflateRawSync(page));
-      case '/stacked':
-        return void res.writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'gzip, br' }).end(brotliCompressSync(gzipped));
-      case '/chunked':
-        res.writeHead(200, { 'content-type': 'text/plain' });
-        for (const c of chunks) res.write(c);
-        return void res.end();
-      case '/big':
-        return void res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': big.length }).end(big);
-      case '/moved':
-        return void res.writeHead(301, { location: '/page', 'content-length': 5 }).end('moved');
-      case '/flaky':
-        // 503 the first time, with a body: only the 200 that ends the line is stored.
-        if (flakyHits++ === 0) return void res.writeHead(503, { 'retry-after': '0', 'content-length': 4 }).end('busy');
-        return void res.writeHead(200, { 'content-length': 5 }).end('fixed');
-      default:
-        return void res.writeHead(404, { 'content-length': 4 }).end('gone');
-    }
-  });
   raw = createNetServer((socket) => socket.once('data', () => socket.end(`${RAW_HEAD}\r\n\r\nhello`)));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   rawBase = `http://127.0.0.1:${(raw.address() as AddressInfo).port}`;
 });
-after(() => {
-  server.closeAllConnections();
-  server.close();
-  raw.close();
-});
-
+after(() => raw.close());
 test('--store-bodies: every response as received, each row naming its record, read back by an independent reader', async () => {
   const paths = ['/page', '/gzip', '/chunked', '/big', '/moved', '/flaky', '/missing'];
-  const lines = [...paths.map((p) => base + p), `${rawBase}/raw`];
+  const lines = [...paths.map((p) => server.base + p), `${rawBase}/raw`];
   const result = await sweepLines(web.sim, web.dir, lines, {
     db: join(web.dir, 'archive.db'),
     method: 'GET',
@@ -101,7 +93,7 @@ test('--store-bodies: every response as received, each row naming its record, re
     '/missing': { status: 'HTTP/1.1 404 Not Found', body: Buffer.from('gone') },
   };
   for (const path of paths) {
-    const r = row(result, base + path);
+    const r = row(result, server.base + path);
     const { response, request } = stored(r);
     const want = expected[path]!;
     assert.deepEqual(
@@ -110,19 +102,19 @@ test('--store-bodies: every response as received, each row naming its record, re
       path,
     );
     assert.deepEqual([request.type, request.uri, request.concurrent_to, response.concurrent_to], ['request', r.final_url, response.id, request.id], `${path}: its request`);
-    assert.match(request.http_head!, new RegExp(`^GET ${r.final_url!.slice(base.length)} HTTP/1\\.1\\r\\nhost: 127\\.0\\.0\\.1:\\d+\\r\\n`), path);
+    assert.match(request.http_head!, new RegExp(`^GET ${r.final_url!.slice(server.base.length)} HTTP/1\\.1\\r\\nhost: 127\\.0\\.0\\.1:\\d+\\r\\n`), path);
     // And read alone, by offset and length, as a replay tool does.
     assert.deepEqual(await readWithWarcio(result.dbPath, r as StoredRow), [{ type: 'response', uri: r.final_url, status: r.status, payloadSha256: sha(want.body) }], `${path}: warcio.js`);
   }
   // Chunked framing is gone from the body, and so is the header that announced it.
-  assert.doesNotMatch(stored(row(result, `${base}/chunked`)).response.http_head!, /transfer-encoding/i);
+  assert.doesNotMatch(stored(row(result, `${server.base}/chunked`)).response.http_head!, /transfer-encoding/i);
   // The redirect is stored with the answer it led to (just before it); the retried 503 is not stored.
-  const moved = stored(row(result, `${base}/moved`)).request;
-  const hop = warc.files.get(row(result, `${base}/moved`).warc_file!)!;
+  const moved = stored(row(result, `${server.base}/moved`)).request;
+  const hop = warc.files.get(row(result, `${server.base}/moved`).warc_file!)!;
   const hopResponse = hop[hop.indexOf(moved) - 1]!;
-  assert.deepEqual([hopResponse.type, hopResponse.uri, hopResponse.http_head!.split('\r\n')[0], hopResponse.payload_sha256], ['response', `${base}/moved`, 'HTTP/1.1 301 Moved Permanently', sha(Buffer.from('moved'))]);
+  assert.deepEqual([hopResponse.type, hopResponse.uri, hopResponse.http_head!.split('\r\n')[0], hopResponse.payload_sha256], ['response', `${server.base}/moved`, 'HTTP/1.1 301 Moved Permanently', sha(Buffer.from('moved'))]);
   assert.equal(flakyHits, 2, 'the 503 was retried');
-  assert.equal(all.filter((c) => c.type === 'response' && c.uri === `${base}/flaky`).length, 1, 'one response stored for the line');
+  assert.equal(all.filter((c) => c.type === 'response' && c.uri === `${server.base}/flaky`).length, 1, 'one response stored for the line');
   // The head as the server wrote it: case, order and reason phrase kept.
   const rawRecord = stored(row(result, `${rawBase}/raw`)).response;
   assert.equal(rawRecord.http_head, RAW_HEAD);
@@ -134,7 +126,7 @@ test('--store-bodies: every response as received, each row naming its record, re
   // `urlsweep body`: decoded, raw, cut; and a line without a body says why.
   // Bytes, not text: run from another folder, the database named by a relative path.
   const body = (path: string, ...extra: string[]): Buffer =>
-    execFileSync(process.execPath, [CLI, 'body', basename(result.dbPath), String(row(result, base + path).line), ...extra], { cwd: dirname(result.dbPath), maxBuffer: 4 << 20 });
+    execFileSync(process.execPath, [CLI, 'body', basename(result.dbPath), String(row(result, server.base + path).line), ...extra], { cwd: dirname(result.dbPath), maxBuffer: 4 << 20 });
   assert.equal(sha(body('/gzip')), sha(page), 'gzip removed');
   assert.equal(sha(body('/gzip', '--raw')), sha(gzipped), '--raw: as received');
   assert.equal(body('/chunked').toString(), 'first,second,third');
@@ -142,7 +134,7 @@ test('--store-bodies: every response as received, each row naming its record, re
 });
 
 test('urlsweep body: a line without a stored body, or a HEAD sweep asked to store, says why', async () => {
-  const result = await sweepLines(web.sim, web.dir, [`${base}/page`, 'not a url'], { db: join(web.dir, 'nobody.db'), method: 'GET' });
+  const result = await sweepLines(web.sim, web.dir, [`${server.base}/page`, 'not a url'], { db: join(web.dir, 'nobody.db'), method: 'GET' });
   const noStore = await urlsweep(['body', result.dbPath, '1'], { cwd: web.dir });
   assert.equal(noStore.code, 1);
   assert.match(noStore.stderr, /line 1 has no stored body \(outcome response\): bodies are stored by a GET sweep with --store-bodies/);
@@ -154,8 +146,8 @@ test('urlsweep body: a line without a stored body, or a HEAD sweep asked to stor
 });
 
 test('two databases that share a WARC folder (crawl.db and crawl.sqlite) never cut or remove each other files', async () => {
-  const first = await sweepLines(web.sim, web.dir, [`${base}/page`], { db: join(web.dir, 'twin.db'), method: 'GET', storeBodies: true });
-  const second = await sweepLines(web.sim, web.dir, [`${base}/gzip`, `${base}/chunked`], { db: join(web.dir, 'twin.sqlite'), method: 'GET', storeBodies: true });
+  const first = await sweepLines(web.sim, web.dir, [`${server.base}/page`], { db: join(web.dir, 'twin.db'), method: 'GET', storeBodies: true });
+  const second = await sweepLines(web.sim, web.dir, [`${server.base}/gzip`, `${server.base}/chunked`], { db: join(web.dir, 'twin.sqlite'), method: 'GET', storeBodies: true });
   // Each one's records are where its rows say, after the other's sweep trimmed the folder twice.
   const firstRecords = readBackWarc(first.dbPath);
   const secondRecords = readBackWarc(second.dbPath);
@@ -165,7 +157,7 @@ test('two databases that share a WARC folder (crawl.db and crawl.sqlite) never c
 });
 
 test('urlsweep body undoes a coding as the hash did (raw deflate too); one it does not undo is an error that says --raw', async () => {
-  const result = await sweepLines(web.sim, web.dir, [`${base}/rawdeflate`, `${base}/stacked`], { db: join(web.dir, 'codings.db'), method: 'GET', storeBodies: true });
+  const result = await sweepLines(web.sim, web.dir, [`${server.base}/rawdeflate`, `${server.base}/stacked`], { db: join(web.dir, 'codings.db'), method: 'GET', storeBodies: true });
   assert.deepEqual(result.rows.map((r) => r.body_sha256), [sha(page), null], 'stacked codings: no hash');
   const body = (line: number, ...extra: string[]) => urlsweep(['body', result.dbPath, String(line), ...extra], { cwd: web.dir });
   const deflated = await body(1);
