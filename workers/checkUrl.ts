@@ -16,7 +16,8 @@ import { TurnRefused, type Scheduler } from './scheduler.js';
 import { blockedMessage, refusedRange } from './addressPolicy.js';
 import { MAX_URL_LENGTH } from '../src/input/parseLine.js';
 import { emptyRow } from '../src/result/row.js';
-import { WarcWriteError, type WarcWriter } from './warc/warcWriter.js';
+import type { WarcWriter } from './warc/warcWriter.js';
+import { WarcWriteError } from './warc/record.js';
 import type { ResponseCapture } from './warc/capture.js';
 import { backoff, isPushback, parseRetryAfter, pausesHost, retryDelay } from './retryPolicy.js';
 
@@ -175,7 +176,7 @@ async function withRetries(start: URL, run: Run, trail: Trail, probe: boolean): 
   let waits = 0;
   let last: Success | Failure | null = null;
   /** Where the last attempt went: its hops, their exchanges and its final URL go with its result. */
-  let lastTrail = { hops: trail.hops, captures: trail.captures, url: trail.url };
+  let lastTrail = { hops: trail.hops, captures: trail.captures, url: trail.url, remoteIp: trail.remoteIp };
   for (;;) {
     trail.attempts++;
     trail.hops = [];
@@ -191,7 +192,7 @@ async function withRetries(start: URL, run: Run, trail: Trail, probe: boolean): 
       return last ?? new Failure(Codes.hostDown, err.down.message, 'connect', err.down.outcome);
     }
     last = result;
-    lastTrail = { hops: trail.hops, captures: trail.captures, url: trail.url };
+    lastTrail = { hops: trail.hops, captures: trail.captures, url: trail.url, remoteIp: trail.remoteIp };
     if (run.deadline.expired) return result;
     // A bare name's HTTPS probe refused (a reset, a failed handshake: evidence HTTPS is not served) goes to
     // the HTTP fallback at once; retrying HTTPS first cost back-offs per URL. A connect timeout is no such
@@ -300,7 +301,7 @@ async function resolveAndExchange(name: string, url: URL, method: 'HEAD' | 'GET'
     const range = refusedRange(trail.remoteIp);
     if (range) return new Failure(Codes.blocked, blockedMessage(trail.remoteIp, range), 'connect');
   }
-  const req = { url, method, headers: ctx.headers, headersTimeout: config.headersTimeoutMs, bodyTimeout: config.bodyTimeoutMs, maxBody: config.maxBody, warcDir: config.warc?.dir ?? null };
+  const req = { url, method, headers: ctx.headers, headersTimeout: config.headersTimeoutMs, bodyTimeout: config.bodyTimeoutMs, maxBody: config.maxBody, spillTo: config.warc };
   const send = async (fresh: boolean): Promise<Answer> => {
     const answer = await exchange(ctx.pools, req, deadline, fresh);
     if (answer.capture) {

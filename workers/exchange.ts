@@ -7,6 +7,7 @@ import type { Deadline } from './deadline.js';
 import { CodedError, Codes } from '../src/result/errors.js';
 import { BodyReader, type BodyFacts } from './bodyReader.js';
 import { ResponseCapture } from './warc/capture.js';
+import type { SpillPlace } from './warc/record.js';
 
 export interface Answer {
   status: number;
@@ -32,8 +33,8 @@ export interface ExchangeRequest {
   bodyTimeout: number;
   /** --max-body: a GET's body is cut past this many bytes (on the wire or decoded). */
   maxBody: number;
-  /** --store-bodies: a GET's request and response are kept as WARC records (Answer.capture), their bodies waiting in this folder when the thread holds too many. */
-  warcDir: string | null;
+  /** --store-bodies: a GET's request and response are kept as WARC records (Answer.capture), big bodies waiting there when the thread holds too many. */
+  spillTo: SpillPlace | null;
 }
 
 /**
@@ -108,8 +109,8 @@ export function exchange(pools: ConnectionPools, req: ExchangeRequest, deadline:
         readHeaders(answer, headers);
         answer.headers = headersJson(headers);
         if (req.method === 'GET') reader = new BodyReader(all(headers['content-encoding']), answer.contentType, req.maxBody);
-        if (req.method === 'GET' && req.warcDir !== null) {
-          answer.capture = new ResponseCapture(req.url, req.headers, status, statusText ?? '', controller.rawHeaders as Buffer[], req.warcDir);
+        if (req.method === 'GET' && req.spillTo !== null) {
+          answer.capture = new ResponseCapture(req.url, req.headers, status, statusText ?? '', controller.rawHeaders as Buffer[], req.spillTo);
         }
         // undici keeps the raw header block on the controller, which lives until the body is read: up to
         // 128 KiB per request in flight for nothing.

@@ -26,6 +26,8 @@ export default async function sweepWorker({ port, config, pace }: WorkerTask): P
   );
   const warc = config.warc ? new WarcWriter(config.warc) : null;
   const fatal = (err: Error): void => {
+    // Rows whose records are written go first: saved, they need not be fetched again.
+    outbox.flush();
     port.postMessage({ type: 'fatal', message: err.message } satisfies FromWorker);
     scheduler.dropQueued();
   };

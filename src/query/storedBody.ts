@@ -1,14 +1,15 @@
 // `urlsweep body`: one line's stored body to a stream, for scripts. The row names its response record's
-// gzip member; that member alone is read, gunzipped and parsed as it streams (WARC head, HTTP head, then
-// the body), and the body's content coding is removed unless `raw`. Never more than the heads in memory.
-import { createReadStream, existsSync } from 'node:fs';
+// gzip member; that member alone is read. A first pass reads its heads (WARC, then HTTP) to learn the
+// body's coding; the second streams the body through its decoder (unless `raw`) to the output, with the
+// output's back-pressure all the way: never more than the heads in memory, whatever the body expands to.
+import { createReadStream, existsSync, type ReadStream } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { codingOf, decoderFor, type Coding, type Decoder } from '../util/contentCoding.js';
 import Database from 'better-sqlite3';
 import { QueryError, UsageError } from '../result/errors.js';
+import { codingOf, decoderFor } from '../util/contentCoding.js';
 
 /** WARC and HTTP heads longer than this are not ours: the record is not what the row says. */
 const MAX_HEADS = 1024 * 1024;
@@ -39,77 +40,93 @@ export async function writeStoredBody({ db: dbPath, line, raw }: BodyOptions, ou
     db.close();
   }
   if (!row) throw new QueryError(`line ${line} has no row in ${dbPath}`);
-  if (row.warc_file === null || row.warc_offset === null || row.warc_length === null) {
+  const { warc_file: file, warc_offset: offset, warc_length: length } = row;
+  if (file === null || offset === null || length === null) {
     throw new QueryError(`line ${line} has no stored body (outcome ${row.outcome}): bodies are stored by a GET sweep with --store-bodies, for URLs that got a response`);
   }
-  const path = join(dirname(dbPath), row.warc_file);
+  const path = join(dirname(dbPath), file);
   if (!existsSync(path)) throw new QueryError(`line ${line}'s body is in ${path}, which is not there`);
-  await pipeline(createReadStream(path, { start: row.warc_offset, end: row.warc_offset + row.warc_length - 1 }), createGunzip(), new RecordBody(raw), out).catch(
-    (err: Error) => {
-      throw new QueryError(`line ${line}: ${row.warc_file} at ${row.warc_offset}: ${err.message}`);
-    },
-  );
+  const member = () => createReadStream(path, { start: offset, end: offset + length - 1 });
+  const fail = (err: Error): never => {
+    throw new QueryError(`line ${line}: ${file} at ${offset}: ${err.message}`);
+  };
+  const heads = await readHeads(member()).catch(fail);
+  const coding = raw ? null : codingOf(heads.contentEncoding);
+  if (coding === 'other') {
+    throw new QueryError(`line ${line}: the body is encoded as "${heads.contentEncoding}", which urlsweep does not decode: --raw writes it as received`);
+  }
+  const decoder = coding ? [decoderFor(coding, heads.bodyStart, true)] : [];
+  await pipeline(member(), createGunzip(), new Slice(heads.headsBytes, heads.bodyBytes), ...decoder, out).catch(fail);
 }
 
-/**
- * A response record in, its HTTP body out: the WARC head and the HTTP head are read and dropped, and the
- * body's content coding removed (unless raw).
- */
-class RecordBody extends Transform {
-  private head = Buffer.alloc(0);
-  /** Bytes of the body still to pass (the block's length less the HTTP head); null until the heads are read. */
-  private left: number | null = null;
-  /** The body's coding, to be undone (null: none, or --raw); its decoder is made with the first bytes. */
-  private coding: Exclude<Coding, 'other'> | null = null;
-  private decoder: Decoder | null = null;
+interface Heads {
+  /** Bytes of the WARC head and the HTTP head, their blank lines included: where the body starts. */
+  headsBytes: number;
+  bodyBytes: number;
+  contentEncoding: string;
+  /** The body's first bytes (raw deflate or zlib's is told by them). */
+  bodyStart: Buffer;
+}
 
-  constructor(private readonly raw: boolean) {
+/** Reads a response record's heads off its member, and stops. */
+async function readHeads(member: ReadStream): Promise<Heads> {
+  let head = Buffer.alloc(0);
+  const gunzip = createGunzip();
+  member.pipe(gunzip);
+  try {
+    for await (const chunk of gunzip as AsyncIterable<Buffer>) {
+      head = Buffer.concat([head, chunk]);
+      const warcEnd = head.indexOf('\r\n\r\n');
+      const httpEnd = warcEnd === -1 ? -1 : head.indexOf('\r\n\r\n', warcEnd + 4);
+      if (httpEnd === -1 || head.length < httpEnd + 6) {
+        if (head.length > MAX_HEADS) break;
+        continue;
+      }
+      return headsOf(head, warcEnd, httpEnd);
+    }
+  } finally {
+    member.destroy();
+    gunzip.destroy();
+  }
+  const warcEnd = head.indexOf('\r\n\r\n');
+  const httpEnd = warcEnd === -1 ? -1 : head.indexOf('\r\n\r\n', warcEnd + 4);
+  if (httpEnd === -1) throw new Error(head.length > MAX_HEADS ? 'no WARC response record here' : 'the record ends before its HTTP head does');
+  return headsOf(head, warcEnd, httpEnd);
+}
+
+function headsOf(head: Buffer, warcEnd: number, httpEnd: number): Heads {
+  const warcHead = head.subarray(0, warcEnd).toString('latin1');
+  if (!/^WARC\/1\.[01]\r\n/.test(warcHead) || !/^WARC-Type:\s*response\s*$/im.test(warcHead)) throw new Error('not a WARC response record');
+  const length = /^Content-Length:\s*(\d+)\s*$/im.exec(warcHead)?.[1];
+  if (length === undefined) throw new Error('the WARC record has no Content-Length');
+  const httpHead = head.subarray(warcEnd + 4, httpEnd).toString('latin1');
+  return {
+    headsBytes: httpEnd + 4,
+    bodyBytes: Number(length) - (httpEnd + 4 - (warcEnd + 4)),
+    // Every Content-Encoding line, as the hash was taken (src/util/contentCoding.ts).
+    contentEncoding: [...httpHead.matchAll(/^Content-Encoding:[ \t]*(.*?)[ \t]*$/gim)].map((m) => m[1]).join(', '),
+    bodyStart: head.subarray(httpEnd + 4, httpEnd + 6),
+  };
+}
+
+/** Passes `keep` bytes after the first `skip` (the record's body, between its heads and its end). */
+class Slice extends Transform {
+  constructor(
+    private skip: number,
+    private keep: number,
+  ) {
     super();
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    if (this.left === null) {
-      this.head = Buffer.concat([this.head, chunk]);
-      const warcEnd = this.head.indexOf('\r\n\r\n');
-      const httpEnd = warcEnd === -1 ? -1 : this.head.indexOf('\r\n\r\n', warcEnd + 4);
-      if (httpEnd === -1) {
-        return done(this.head.length > MAX_HEADS ? new Error('no WARC response record here') : null);
-      }
-      const warcHead = this.head.subarray(0, warcEnd).toString('latin1');
-      if (!/^WARC\/1\.[01]\r\n/.test(warcHead) || !/^WARC-Type:\s*response\s*$/im.test(warcHead)) return done(new Error('not a WARC response record'));
-      const length = /^Content-Length:\s*(\d+)\s*$/im.exec(warcHead)?.[1];
-      if (length === undefined) return done(new Error('the WARC record has no Content-Length'));
-      const httpHead = this.head.subarray(warcEnd + 4, httpEnd).toString('latin1');
-      // Every Content-Encoding line, as the hash was taken (src/util/contentCoding.ts).
-      const encoding = [...httpHead.matchAll(/^Content-Encoding:[ \t]*(.*?)[ \t]*$/gim)].map((m) => m[1]).join(', ');
-      const coding = this.raw ? null : codingOf(encoding);
-      if (coding === 'other') return done(new Error(`the body is encoded as "${encoding}", which urlsweep does not decode: --raw writes it as received`));
-      this.coding = coding;
-      this.left = Number(length) - (httpEnd + 4 - (warcEnd + 4));
-      chunk = this.head.subarray(httpEnd + 4);
-      this.head = Buffer.alloc(0);
-    }
-    const piece = chunk.subarray(0, Math.max(0, this.left));
-    this.left -= piece.length;
-    if (piece.length === 0) return done();
-    if (!this.coding) {
-      this.push(piece);
-      return done();
-    }
-    if (!this.decoder) {
-      this.decoder = decoderFor(this.coding, piece, true);
-      this.decoder.on('data', (decoded: Buffer) => this.push(decoded));
-      this.decoder.on('error', (err) => this.destroy(err));
-    }
-    if (this.decoder.write(piece)) done();
-    else this.decoder.once('drain', () => done());
+    const dropped = Math.min(this.skip, chunk.length);
+    this.skip -= dropped;
+    const piece = chunk.subarray(dropped, dropped + Math.max(0, this.keep));
+    this.keep -= piece.length;
+    done(null, piece.length > 0 ? piece : undefined);
   }
 
   override _flush(done: TransformCallback): void {
-    if (this.left === null) return done(new Error('the record ends before its HTTP head does'));
-    if (this.left > 0) return done(new Error(`the record ends ${this.left} bytes before its body does`));
-    if (!this.decoder) return done();
-    this.decoder.once('end', () => done());
-    this.decoder.end();
+    done(this.keep > 0 ? new Error(`the record ends ${this.keep} bytes before its body does`) : null);
   }
 }

@@ -26,15 +26,16 @@ export const OWNER_FIELD = 'urlsweep-database-id';
 
 /**
  * Whether a file is this database's: its warcinfo, which comes first and is stored uncompressed
- * (workers/warc/record.ts wholeRecord), names the owner. An empty file (a thread stopped as it made it)
- * holds nothing to lose and counts as ours.
+ * (workers/warc/record.ts wholeRecord), names the owner. An empty file (made as its thread stopped, or
+ * just made by another database's thread) cannot be told, and is left alone.
  */
-function ownedBy(path: string, owner: string): boolean {
+function ownerOf(path: string, owner: string): 'ours' | 'another' | 'empty' {
   const fd = openSync(path, 'r');
   try {
     const head = Buffer.alloc(4096);
     const n = readSync(fd, head, 0, head.length, 0);
-    return n === 0 || head.subarray(0, n).includes(`${OWNER_FIELD}: ${owner}\r\n`);
+    if (n === 0) return 'empty';
+    return head.subarray(0, n).includes(`${OWNER_FIELD}: ${owner}\r\n`) ? 'ours' : 'another';
   } finally {
     closeSync(fd);
   }
@@ -53,7 +54,7 @@ export function warcSerial(prefix: string, name: string): number | null {
 }
 
 export interface Trimmed {
-  /** Files of another database (a `crawl.sqlite` beside this `crawl.db`), left alone. */
+  /** Files of another database (a `crawl.sqlite` beside this `crawl.db`), left alone (as are empty ones). */
   foreign: number;
   /** Files that end before the last record rows name (lost from the disk: a power cut), by name. */
   short: string[];
@@ -80,15 +81,16 @@ export function trimToReferenced(db: Database.Database, target: WarcTarget): Tri
   const trimmed: Trimmed = { removed: 0, cutBytes: 0, foreign: 0, short: [] };
   for (const name of readdirSync(target.dir)) {
     const path = join(target.dir, name);
-    // No thread is writing now: a spill file is a crashed thread's.
-    if (name.startsWith(SPILL_PREFIX)) {
+    // None of this database's threads is writing now: its spill files are a crashed thread's.
+    if (name.startsWith(`${SPILL_PREFIX}${target.owner}-`)) {
       unlinkSync(path);
       trimmed.removed++;
       continue;
     }
     if (warcSerial(target.prefix, name) === null) continue;
-    if (!ownedBy(path, target.owner)) {
-      trimmed.foreign++;
+    const owner = ownerOf(path, target.owner);
+    if (owner !== 'ours') {
+      if (owner === 'another') trimmed.foreign++;
       continue;
     }
     const end = ends.get(`${target.relativeDir}/${name}`);

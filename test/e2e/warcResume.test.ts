@@ -71,7 +71,7 @@ test('kill -9 mid-fetch, run again: every record whole, every row naming its own
   assert.equal(titles, TOTAL, 'titles of the pages');
 });
 
-test('a disk that fills up: the sweep stops saying so, every saved row names a whole record, and it finishes once there is room', async (t) => {
+test('a disk that fills up: the sweep stops saying so, every saved row names a whole record, and it finishes once there is room', { timeout: 120_000 }, async (t) => {
   const folder = join(temp.dir, 'full.warc');
   mkdirSync(folder);
   try {

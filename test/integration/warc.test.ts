@@ -10,6 +10,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
 import { basename, dirname, join } from 'node:path';
+import { Writable } from 'node:stream';
+import { writeStoredBody } from '../../src/query/storedBody.js';
 import { brotliCompressSync, deflateRawSync, gzipSync } from 'node:zlib';
 import { row, sweepLines, type Row } from '../support/simSweep.js';
 import { useSimulatedWeb } from '../support/simulatedWeb.js';
@@ -24,6 +26,8 @@ const page = Buffer.from('<html><head><title>Kept</title></head><body>' + 'text 
 const gzipped = gzipSync(page);
 const big = randomBytes(3 << 20);
 const chunks = [Buffer.from('first,'), Buffer.from('second,'), Buffer.from('third')];
+/** 64 MiB of zeros in 64 KB of gzip. */
+const bomb = gzipSync(Buffer.alloc(64 << 20));
 /** The raw server's answer, spacing and case as sent. */
 const RAW_HEAD = 'HTTP/1.1 200 Fine Thanks\r\nX-Odd-CASE: spaced  out\r\ncontent-LENGTH: 5\r\nContent-Type: text/plain';
 
@@ -36,6 +40,8 @@ const server = httpOnLoopback((req, res) => {
       return void res.writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'gzip', 'content-length': gzipped.length }).end(gzipped);
     case '/rawdeflate':
       return void res.writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'deflate' }).end(deflateRawSync(page));
+    case '/bomb':
+      return void res.writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'gzip', 'content-length': bomb.length }).end(bomb);
     case '/stacked':
       return void res.writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'gzip, br' }).end(brotliCompressSync(gzipped));
     case '/chunked':
@@ -166,4 +172,21 @@ test('urlsweep body undoes a coding as the hash did (raw deflate too); one it do
   assert.equal(stacked.code, 1);
   assert.match(stacked.stderr, /the body is encoded as "gzip, br", which urlsweep does not decode: --raw writes it as received/);
   assert.equal((await body(2, '--raw')).code, 0);
+});
+
+test('urlsweep body streams what a stored bomb expands to, at the pace of a slow reader', async () => {
+  const result = await sweepLines(web.sim, web.dir, [`${server.base}/bomb`], { db: join(web.dir, 'bomb.db'), method: 'GET', storeBodies: true, maxBody: 1 << 20 });
+  // Decoded past --max-body: its facts are cut; the wire was not, so the record holds all of it.
+  assert.deepEqual([result.rows[0]!.truncated, result.rows[0]!.content_length], [1, bomb.length]);
+  let bytes = 0;
+  const slow = new Writable({
+    highWaterMark: 64 * 1024,
+    write(chunk: Buffer, _encoding, done) {
+      bytes += chunk.length;
+      if (chunk.some((b) => b !== 0)) return done(new Error('not zeros'));
+      setImmediate(done);
+    },
+  });
+  await writeStoredBody({ db: result.dbPath, line: 1, raw: false }, slow);
+  assert.equal(bytes, 64 << 20, 'all of it, decoded');
 });

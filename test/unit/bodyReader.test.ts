@@ -77,6 +77,8 @@ test('a body that is not what its coding says: no hash, no title, no error', asy
 test('raw deflate (sent as "deflate" by some servers), an empty body said to be gzip, stacked or unknown codings', async () => {
   const body = Buffer.from(page);
   assert.equal((await readBody(deflateRawSync(body), 'deflate', 'text/html')).sha256, sha(body), 'raw deflate, as browsers take it');
+  // zlib's or raw is told by two bytes: a first piece of one byte waits for the second.
+  assert.equal((await readBody(deflateSync(body), 'deflate', 'text/html', 10 << 20, 1)).sha256, sha(body), 'zlib deflate, a byte at a time');
   assert.deepEqual(await readBody(Buffer.alloc(0), 'gzip', null), { sha256: sha(''), title: null, truncated: false, wireBytes: 0 });
   assert.equal((await readBody(gzipSync(body), 'gzip, identity', 'text/html')).sha256, sha(body), 'identity is no coding');
   for (const coding of ['gzip, br', 'zstd']) {
@@ -100,7 +102,7 @@ test('at most MAX_DECODING pieces inflate at once in a thread; the others hold t
   assert.deepEqual(decoderTurns(), { decoding: 0, waiting: 0, heldBytes: 0 });
 });
 
-test('a body that trickles in holds no turn between its pieces: the others are not kept waiting', async () => {
+test('a body that trickles in holds no turn between its pieces: the others are not kept waiting', { timeout: 10_000 }, async () => {
   const slow = Array.from({ length: MAX_DECODING }, () => new BodyReader('gzip', null, 10 << 20));
   const slowWire = gzipSync(randomBytes(50_000));
   for (const r of slow) r.write(slowWire.subarray(0, 1000));
@@ -124,6 +126,18 @@ test('a body that would hold more than MAX_HELD_BYTES waiting inflates without w
   big.write(wire.subarray(MAX_HELD_BYTES / 2));
   assert.deepEqual(decoderTurns(), { decoding: MAX_DECODING + 1, waiting: 0, heldBytes: 0 });
   assert.equal((await big.end()).sha256, sha(body));
+  for (const r of busy) r.abandon();
+  assert.deepEqual(decoderTurns(), { decoding: 0, waiting: 0, heldBytes: 0 });
+});
+
+test('a body given up while it waits for its turn ends at once', { timeout: 10_000 }, async () => {
+  const busy = Array.from({ length: MAX_DECODING }, () => new BodyReader('gzip', null, 10 << 20));
+  for (const r of busy) r.write(gzipSync(randomBytes(1000)).subarray(0, 100));
+  const waiting = new BodyReader('gzip', null, 10 << 20);
+  waiting.write(gzipSync(Buffer.from('x')));
+  const ended = waiting.end();
+  waiting.abandon();
+  assert.equal((await ended).wireBytes, 21);
   for (const r of busy) r.abandon();
   assert.deepEqual(decoderTurns(), { decoding: 0, waiting: 0, heldBytes: 0 });
 });

@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32, gunzipSync } from 'node:zlib';
-import { combineCrc32, heldRecords, MAX_HELD_BYTES, RecordBuilder, SMALL_RECORD, wholeRecord, type Member } from '../../workers/warc/record.js';
+import { combineCrc32, heldRecords, MAX_HELD_BYTES, RecordBuilder, SMALL_RECORD, WarcWriteError, wholeRecord, type Member } from '../../workers/warc/record.js';
 import { WarcWriter } from '../../workers/warc/warcWriter.js';
 import { trimToReferenced, warcSerial, warcTarget } from '../../src/store/warcFolder.js';
 import { ResultStore } from '../../src/store/resultStore.js';
@@ -69,23 +69,29 @@ test('a whole record (a request, a warcinfo) is one gzip member of stored blocks
 test('past MAX_HELD_BYTES in a thread, the growing record waits in a file, written whole and then removed', () => {
   const temp = tempDir();
   try {
-    const small = new RecordBuilder(Buffer.from('HTTP/1.1 200 OK\r\n\r\n'), true, temp.dir);
+    const place = { dir: temp.dir, owner: 'db-1' };
+    const small = new RecordBuilder(Buffer.from('HTTP/1.1 200 OK\r\n\r\n'), true, place);
     small.data(randomBytes(MAX_HELD_BYTES / 2));
-    const growing = new RecordBuilder(Buffer.from('HTTP/1.1 200 OK\r\n\r\n'), true, temp.dir);
+    const growing = new RecordBuilder(Buffer.from('HTTP/1.1 200 OK\r\n\r\n'), true, place);
     const body = randomBytes(MAX_HELD_BYTES / 2 + (1 << 20));
     for (let at = 0; at < body.length; at += 1 << 20) growing.data(body.subarray(at, at + (1 << 20)));
-    const tiny = new RecordBuilder(Buffer.from('HTTP/1.1 200 OK\r\n\r\n'), true, temp.dir);
+    const tiny = new RecordBuilder(Buffer.from('HTTP/1.1 200 OK\r\n\r\n'), true, place);
     tiny.data(Buffer.from('small'));
     assert.deepEqual([small.state, growing.state, tiny.state], ['streaming', 'spilled', 'small'], 'a small record never waits in a file');
     tiny.discard();
     assert.ok(heldRecords().heldBytes <= MAX_HELD_BYTES, `${heldRecords().heldBytes} bytes held`);
-    assert.equal(readdirSync(temp.dir).filter((f) => f.startsWith('.spill-')).length, 1);
+    assert.deepEqual(readdirSync(temp.dir).filter((f) => f.startsWith('.spill-db-1-')).length, 1, 'named for its database');
     const member = growing.member([['WARC-Type', 'response']]);
     const bytes = bytesOf(member);
     assert.equal(bytes.length, member.length);
     const text = gunzipSync(bytes);
     assert.deepEqual(text.subarray(text.length - body.length - 4), Buffer.concat([body, Buffer.from('\r\n\r\n')]));
     assert.deepEqual(readdirSync(temp.dir), [], 'the file is gone once read');
+    // A spill file that cannot be written (here: no folder; a full disk alike) fails the record when it is
+    // written, not the request as its body comes.
+    const doomed = new RecordBuilder(Buffer.from('HTTP/1.1 200 OK\r\n\r\n'), true, { dir: join(temp.dir, 'gone'), owner: 'db-1' });
+    for (let at = 0; at < body.length; at += 1 << 20) doomed.data(body.subarray(at, at + (1 << 20)));
+    assert.throws(() => doomed.member([['WARC-Type', 'response']]), (err: Error) => err instanceof WarcWriteError && /cannot write a WARC record's body to .*gone.*ENOENT/.test(err.message));
     small.discard();
     assert.equal(heldRecords().heldBytes, 0);
   } finally {
@@ -137,10 +143,11 @@ test('trimToReferenced cuts each of its files after the last record a row names,
     file('crawl-00002.warc.gz', 700); // named by a replaced row only (--redo keeps it in results_history)
     file('crawl-00003.warc.gz', 900); // no row names it: written before a crash
     file('other.warc.gz', 100); // not the sweep's
-    file('.spill-123-1-0', 100); // a record's body waiting in a file when its thread was killed
+    file(`.spill-${target.owner}-123-1-0`, 100); // a record's body waiting in a file when its thread was killed
+    file('.spill-another-db-9-1-0', 100); // crawl.sqlite's, its sweep running now
     file('crawl-00007.warc.gz', 600, 'another-db'); // crawl.sqlite's, beside crawl.db: never touched
     file('crawl-00008.warc.gz', 100); // rows name up to 400: the end of it was lost (a power cut)
-    writeFileSync(join(target.dir, 'crawl-00009.warc.gz'), ''); // made as its thread was stopped
+    writeFileSync(join(target.dir, 'crawl-00009.warc.gz'), ''); // made as a thread was stopped, or just made by crawl.sqlite's: left
     const insert = store.db.prepare(
       "INSERT INTO results (line, url, outcome, redirects, attempts, checked_at, warc_file, warc_offset, warc_length) VALUES (?, 'u', 'response', 0, 1, 0, ?, ?, ?)",
     );
@@ -153,9 +160,9 @@ test('trimToReferenced cuts each of its files after the last record a row names,
         "INSERT INTO results_history (replaced_by, line, url, outcome, redirects, attempts, checked_at, throttled, warc_file, warc_offset, warc_length) VALUES (1, 4, 'u', 'response', 0, 1, 0, 0, ?, ?, ?)",
       )
       .run('crawl.warc/crawl-00002.warc.gz', 200, 500);
-    assert.deepEqual(trimToReferenced(store.db, target), { removed: 3, cutBytes: 2_000, foreign: 1, short: ['crawl-00008.warc.gz'] });
+    assert.deepEqual(trimToReferenced(store.db, target), { removed: 2, cutBytes: 2_000, foreign: 1, short: ['crawl-00008.warc.gz'] });
     const sizes = Object.fromEntries(readdirSync(target.dir).map((n) => [n, statSync(join(target.dir, n)).size]));
-    assert.deepEqual(sizes, { 'crawl-00000.warc.gz': 3_000, 'crawl-00001.warc.gz': 800, 'crawl-00002.warc.gz': 700, 'crawl-00007.warc.gz': 600, 'crawl-00008.warc.gz': 100, 'other.warc.gz': 100 });
+    assert.deepEqual(sizes, { 'crawl-00000.warc.gz': 3_000, 'crawl-00001.warc.gz': 800, 'crawl-00002.warc.gz': 700, 'crawl-00007.warc.gz': 600, 'crawl-00008.warc.gz': 100, 'crawl-00009.warc.gz': 0, 'other.warc.gz': 100, '.spill-another-db-9-1-0': 100 });
     assert.equal(existsSync(join(target.dir, 'crawl-00003.warc.gz')), false);
     store.close();
   } finally {

@@ -2,7 +2,7 @@
 // byte, its body as it came off the wire with only the chunked framing removed), built while the body
 // streams in. Written to the thread's WARC file only once the URL's row is final (workers/checkUrl.ts), so
 // a retried or redirected answer is not stored with the line's.
-import { newRecordId, RecordBuilder, wholeRecord, type Member } from './record.js';
+import { newRecordId, RecordBuilder, wholeRecord, type Member, type SpillPlace } from './record.js';
 
 export class ResponseCapture {
   private readonly response: RecordBuilder;
@@ -12,7 +12,7 @@ export class ResponseCapture {
   remoteIp: string | null = null;
 
   /**
-   * `rawHeaders`: the response's header lines as undici read them (name, value, name, value…); `spillDir`:
+   * `rawHeaders`: the response's header lines as undici read them (name, value, name, value…); `spillTo`:
    * where the body waits when the thread holds too many in memory.
    */
   constructor(
@@ -21,9 +21,9 @@ export class ResponseCapture {
     status: number,
     statusText: string,
     rawHeaders: Buffer[],
-    spillDir: string,
+    spillTo: SpillPlace,
   ) {
-    this.response = new RecordBuilder(responseHead(status, statusText, rawHeaders), true, spillDir);
+    this.response = new RecordBuilder(responseHead(status, statusText, rawHeaders), true, spillTo);
   }
 
   data(chunk: Buffer): void {

@@ -48,8 +48,9 @@ class Spill {
   readonly path: string;
   bytes = 0;
 
-  constructor(dir: string) {
-    this.path = join(dir, `${SPILL_PREFIX}${process.pid}-${threadId}-${spills++}`);
+  /** Named for its database (`owner`): the folder's trimming removes only its own database's. */
+  constructor({ dir, owner }: SpillPlace) {
+    this.path = join(dir, `${SPILL_PREFIX}${owner}-${process.pid}-${threadId}-${spills++}`);
     closeSync(openSync(this.path, 'wx'));
   }
 
@@ -80,6 +81,15 @@ class Spill {
 
 export const newRecordId = (): string => `<urn:uuid:${randomUUID()}>`;
 
+/** Where a big record waits when the thread holds too much: the WARC folder, and the database it is for. */
+export interface SpillPlace {
+  dir: string;
+  owner: string;
+}
+
+/** The thread's WARC files (or a record's spill file) cannot be written (a full disk): storing cannot go on. */
+export class WarcWriteError extends Error {}
+
 /**
  * A record's block (HTTP head and body) arriving in pieces. A small one is kept as it came and deflated whole
  * at the end: one zlib call a record (each call costs ~8 µs to set up; deflating every piece and the heads
@@ -94,6 +104,7 @@ export class RecordBuilder {
   /** Bytes held in memory, raw or deflated. */
   private held = 0;
   private spill: Spill | null = null;
+  private failure: WarcWriteError | null = null;
   private blockBytes = 0;
   private payloadBytes = 0;
   /** CRC-32 of the block so far, once it streams. */
@@ -102,13 +113,13 @@ export class RecordBuilder {
   private readonly payloadDigest: Hash | null;
 
   /**
-   * `head`: the HTTP message's head (the block's start); the rest of the block is its payload. `spillDir`:
+   * `head`: the HTTP message's head (the block's start); the rest of the block is its payload. `spillTo`:
    * where the pieces wait when the thread holds too many (null: in memory always, for small records).
    */
   constructor(
     head: Buffer,
     withPayloadDigest: boolean,
-    private readonly spillDir: string | null = null,
+    private readonly spillTo: SpillPlace | null = null,
   ) {
     this.payloadDigest = withPayloadDigest ? createHash('sha1') : null;
     this.add(head);
@@ -116,9 +127,17 @@ export class RecordBuilder {
 
   /** Bytes of the block (after the head: the payload). */
   data(chunk: Buffer): void {
+    if (this.failure) return;
     this.payloadDigest?.update(chunk);
     this.payloadBytes += chunk.length;
-    this.add(chunk);
+    try {
+      this.add(chunk);
+    } catch (err) {
+      // A spill file that cannot be written (a full disk): the record cannot be kept, and member() says so.
+      // Thrown here it would fail the request (undici aborts it), not the storing.
+      this.failure = new WarcWriteError(`cannot write a WARC record's body to ${this.spill?.path ?? this.spillTo?.dir}: ${(err as Error).message}`);
+      this.discard();
+    }
   }
 
   get payloadLength(): number {
@@ -135,6 +154,7 @@ export class RecordBuilder {
    * record held is given back once the member's pieces have been read.
    */
   member(fields: WarcFields): Member {
+    if (this.failure) throw this.failure;
     const warcHead = warcHeadOf(fields, this.blockBytes, this.blockDigest, this.payloadDigest);
     if (this.raw) {
       const whole = gzipSync(Buffer.concat([warcHead, ...this.raw, END_OF_RECORD]), { level: LEVEL });
@@ -187,7 +207,7 @@ export class RecordBuilder {
       this.keep(deflateRawSync(chunk, SEGMENT));
     }
     // Only a big record waits in a file: a small one is done soon, and a file each would cost more than it holds.
-    if (heldBytes > MAX_HELD_BYTES && !this.raw && this.spillDir !== null && !this.spill) this.spillOut(this.spillDir);
+    if (heldBytes > MAX_HELD_BYTES && !this.raw && this.spillTo !== null && !this.spill) this.spillOut(this.spillTo);
   }
 
   /** Too big to wait whole: what it held is deflated now, and each piece as it comes. */
@@ -211,8 +231,8 @@ export class RecordBuilder {
   }
 
   /** The thread holds too much: this record, a big one growing, waits in a file from now on. */
-  private spillOut(dir: string): void {
-    this.spill = new Spill(dir);
+  private spillOut(place: SpillPlace): void {
+    this.spill = new Spill(place);
     for (const segment of this.segments) this.spill.write(segment);
     this.hold(-this.held);
     this.segments = [];

@@ -7,7 +7,7 @@ import { closeSync, ftruncateSync, openSync, readdirSync, writeSync } from 'node
 import { join } from 'node:path';
 import type { WarcTarget } from '../../src/messages.js';
 import { OWNER_FIELD, warcFileName, warcSerial } from '../../src/store/warcFolder.js';
-import { newRecordId, wholeRecord, type Member } from './record.js';
+import { newRecordId, WarcWriteError, wholeRecord, type Member } from './record.js';
 
 export interface WarcLocation {
   /** The file's name, relative to the database's folder (`crawl.warc/crawl-00000.warc.gz`). */
@@ -15,9 +15,6 @@ export interface WarcLocation {
   offset: number;
   length: number;
 }
-
-/** The thread's WARC file cannot be written (a full disk): the sweep cannot go on storing. */
-export class WarcWriteError extends Error {}
 
 export class WarcWriter {
   private fd: number | null = null;
