@@ -7,6 +7,7 @@ import { hideBin } from 'yargs/helpers';
 import { parseDuration } from './options/duration.js';
 import { parseRate } from './options/rate.js';
 import { parseSize } from './options/size.js';
+import { parseShard } from './options/shard.js';
 import { GRACE_MS, runSweep, type SweepListener } from './sweep/sweep.js';
 import { UrlsweepError, UsageError } from './result/errors.js';
 import { Interrupt } from './sweep/interrupt.js';
@@ -74,6 +75,7 @@ async function run(argv: ArgsOf<typeof runArgs>): Promise<number> {
     column: argv.column ?? null,
     db: argv.db,
     fresh: argv.fresh,
+    shard: argv.shard ?? null,
     threads: argv.threads,
     concurrency: argv.concurrency,
     perHost: argv.perHost,
@@ -205,6 +207,7 @@ const runArgs = (y: Argv) =>
     .option('input-format', { choices: INPUT_FORMATS, coerce: last<InputFormat>(), describe: 'text: one URL or host name a line; csv, tsv: a header row, then records; jsonl: one JSON object a line (default: by extension, .csv .tsv .jsonl .ndjson, .gz looked through; else text)' })
     .option('column', { type: 'string', coerce: last<string>(), describe: "The URL's column in a CSV or TSV list (its name, or its number from 1) or field in a JSON-lines list (default: url); the other fields land in results.source as JSON" })
     .option('fresh', { type: 'boolean', default: false, describe: "Discard the database's earlier sweep and start over" })
+    .option('shard', { type: 'string', coerce: last(parseShard), describe: 'Sweep only share I of N (from 0), every machine reading the same input: a host belongs to one share, so its limits hold on one machine; each share needs its own --db' })
     .option('method', { choices: ['HEAD', 'GET'] as const, default: defaults.method, coerce: last((m: string) => m.toUpperCase() as SweepOptions['method']), describe: 'HEAD falls back to GET on 405 and 501; GET reads (and counts) the body' })
     .option('concurrency', { alias: 'c', type: 'number', default: defaults.concurrency, coerce: positive('concurrency'), describe: 'Requests in flight, across all threads' })
     .option('threads', { type: 'number', default: defaults.threads, coerce: positive('threads'), describe: 'Worker threads (default: one per core)' })
@@ -250,6 +253,7 @@ const runArgs = (y: Argv) =>
     .example('$0 run urls.txt --host-rate 2/s --rate 500/s', 'Politely: at most 2 requests a second to any host, 500 in all')
     .example('$0 run urls.txt --proxy http://proxy.corp:3128 --noproxy .corp.example', 'Through a proxy, but not for the intranet')
     .example('$0 run urls.txt --db crawl.db --redo timeout,URLSWEEP_HOST_DOWN', 'A second pass over what timed out or was not tried')
+    .example('$0 run urls.txt --shard 2/8 --db part-2.db', 'On the third of eight machines: its share of the hosts')
     .epilogue(
       'Durations: 500ms, 10s, 2m; a bare number means seconds. A plain file resumes at the byte offset of its\n' +
         'checkpoint; gzip input and stdin are re-read and skipped up to it.\n' +

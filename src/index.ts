@@ -16,6 +16,7 @@ export { parseRate } from './options/rate.js';
 export { runQuery, type QueryOptions } from './query/runQuery.js';
 export { writeStoredBody, type BodyOptions } from './query/storedBody.js';
 export { parseSize } from './options/size.js';
+export { parseShard, shardOfHost, type Shard } from './options/shard.js';
 export { readReport, type ReportData } from './report/reportData.js';
 export { reportText } from './report/reportText.js';
 export { reportHtml, writeReportHtml } from './report/reportHtml.js';

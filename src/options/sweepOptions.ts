@@ -5,6 +5,7 @@ import { connectionsPerWorker } from './openFiles.js';
 import { VERSION } from '../version.js';
 import { recordedProxy, resolveProxy } from './proxySettings.js';
 import { inputFormat, type InputFormat } from '../input/records.js';
+import { shardText, type Shard } from './shard.js';
 
 export interface SweepOptions {
   /** Paths of the inputs in order; `-` is stdin; `.gz` files are decompressed. */
@@ -17,6 +18,8 @@ export interface SweepOptions {
   db: string;
   /** Discard the database's earlier sweep instead of refusing or resuming. */
   fresh: boolean;
+  /** --shard I/N: sweep only this share of the input's lines (null: all of them). */
+  shard: Shard | null;
   threads: number;
   /** Requests in flight across all threads. */
   concurrency: number;
@@ -69,6 +72,7 @@ export function defaultOptions(): Omit<SweepOptions, 'inputs'> {
     inputFormat: null,
     column: null,
     fresh: false,
+    shard: null,
     threads: availableParallelism(),
     concurrency: 512,
     perHost: 8,
@@ -140,6 +144,8 @@ export function recordedOptions(o: SweepOptions): Record<string, unknown> {
     ...kept,
     // As read, the extension's choice included: a resume must read the input the same way (see runPlan).
     inputFormat: inputFormat(o.inputs, o.inputFormat),
+    // As I/N: a database holds one shard's sweep, and a resume must be of the same one (see runPlan).
+    shard: o.shard ? shardText(o.shard) : null,
     proxy: recordedProxy(resolveProxy(o.proxy, o.noProxy)),
     ca: caPem ? 'custom' : null,
     headers: Object.keys(headers),

@@ -53,6 +53,14 @@ export function planRun(
       `${store.path} holds a sweep of this input read as ${read(previous.options)}; it is now read as ${read(options)}: give the same --input-format and --column, another --db, or --fresh to discard that sweep`,
     );
   }
+  // A database holds one shard's lines: another shard's (or all of them) would mix two sweeps.
+  const shardOf = (o: Record<string, unknown>): string => (o.shard as string | null | undefined) ?? 'all lines';
+  if (shardOf(previous.options) !== shardOf(options)) {
+    const what = (o: Record<string, unknown>): string => (o.shard ? `shard ${o.shard as string}` : 'all lines (no --shard)');
+    throw new UsageError(
+      `${store.path} holds a sweep of ${what(previous.options)} of this input; this run is of ${what(options)}: each shard needs a database of its own (another --db), or --fresh to discard that sweep`,
+    );
+  }
   const resumed = { from: previous.checkpoint, earlierRows: previous.rows, changedOptions: changes(previous.options, options) };
   if (previous.state === 'finished') {
     if (redo.length === 0) return { kind: 'complete' };
@@ -83,8 +91,8 @@ function stillRunning(run: PreviousSweep): boolean {
 function changes(before: Record<string, unknown>, now: Record<string, unknown>): string[] {
   const out: string[] = [];
   for (const key of Object.keys(now)) {
-    // Not options of the lines left: --fresh, and how the input is read (the same, or refused above).
-    if (key === 'fresh' || key === 'inputFormat' || key === 'column') continue;
+    // Not options of the lines left: --fresh, and how the input is read and shared (the same, or refused above).
+    if (key === 'fresh' || key === 'inputFormat' || key === 'column' || key === 'shard') continue;
     const a = JSON.stringify(before[key]);
     const b = JSON.stringify(now[key]);
     if (a !== b) out.push(`${key}: ${a ?? 'unset'} -> ${b}`);

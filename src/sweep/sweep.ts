@@ -24,6 +24,7 @@ import { Codes, SweepError, UsageError } from '../result/errors.js';
 import { VERSION } from '../version.js';
 import { resolveProxy } from '../options/proxySettings.js';
 import { trimToReferenced, warcTarget } from '../store/warcFolder.js';
+import { ownsLine, type Shard } from '../options/shard.js';
 
 export interface SweepListener {
   /** About once a second while the sweep runs. */
@@ -245,7 +246,7 @@ async function sweepLines(
             checkpoint.complete(input.line);
             continue;
           }
-          const job = route(input, record, checkpoint, stats);
+          const job = route(input, record, checkpoint, stats, options.shard);
           if (job && !(await waitFor(() => frontier!.offer(job)))) return;
         }
         pool.flush();
@@ -259,8 +260,20 @@ async function sweepLines(
   }
 }
 
+/** The host a line's URL names; null for a line without one (invalid, unreadable, blank). */
+function hostOf(input: InputLine): string | null {
+  if (input.text === null) return null;
+  const parsed = parseLine(input.text);
+  return parsed.kind === 'url' ? parsed.host : null;
+}
+
 /** One line: no row (blank, comment), an `invalid_url` row at once, or a URL for the frontier. */
-function route(input: InputLine, record: (row: ResultRow) => void, checkpoint: CheckpointTracker, stats: SweepStats): Job | null {
+function route(input: InputLine, record: (row: ResultRow) => void, checkpoint: CheckpointTracker, stats: SweepStats, shard: Shard | null): Job | null {
+  // Another shard's line: no row here, and the checkpoint passes it.
+  if (shard && !ownsLine(shard, input.line, hostOf(input))) {
+    checkpoint.complete(input.line);
+    return null;
+  }
   stats.issued++;
   const source = input.source ?? null;
   if (input.problem === 'bad_record') {

@@ -70,6 +70,22 @@ describe('urlsweep run', () => {
     assert.deepEqual(readDb(db).rows.map((r) => r.url), ['also not a url']);
   });
 
+  test("--shard: a share's database refuses another share, and a bad I/N is a usage error", async () => {
+    const list = join(temp.dir, 'shards.txt');
+    writeFileSync(list, 'not a url\nnor this\n');
+    const db = join(temp.dir, 'share-0.db');
+    const first = await urlsweep(['run', list, '--db', db, '--shard', '0/2', ...FAST]);
+    assert.equal(first.code, 0, first.stderr);
+    // Line 1 (no host) is the first share's; line 2 the second's.
+    assert.deepEqual(readDb(db).rows.map((r) => r.line), [1]);
+    const other = await urlsweep(['run', list, '--db', db, '--shard', '1/2', ...FAST]);
+    assert.equal(other.code, 2);
+    assert.match(other.stderr, /holds a sweep of shard 0\/2 of this input; this run is of shard 1\/2: each shard needs a database of its own/);
+    const bad = await urlsweep(['run', list, '--db', db, '--shard', '2/2', ...FAST]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--shard 2\/2: I runs from 0 to N-1 \(0 to 1\)/);
+  });
+
   test('running a finished sweep again does nothing and says so', async () => {
     const list = join(temp.dir, 'done.txt');
     writeFileSync(list, 'not a url\n');

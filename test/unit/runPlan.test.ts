@@ -258,6 +258,30 @@ describe('the input read another way', () => {
   });
 });
 
+describe('shards', () => {
+  test("a database holds one shard's sweep: another shard, or all lines, is refused; the same shard resumes", () => {
+    const file = dbPath();
+    const shard = { ...OPTIONS, shard: '0/4' };
+    recordRun(file, { options: shard, lines: [1], checkpoint: { line: 4, input: 0, offset: 40 }, state: 'interrupted' });
+    assert.equal(plan(file, false, [], shard).kind, 'sweep');
+    const refused = (options: Record<string, unknown>, now: string) =>
+      assert.throws(
+        () => plan(file, false, [], options),
+        (err: Error) =>
+          err instanceof UsageError &&
+          err.message === `${file} holds a sweep of shard 0/4 of this input; this run is of ${now}: each shard needs a database of its own (another --db), or --fresh to discard that sweep`,
+      );
+    refused({ ...OPTIONS, shard: '1/4' }, 'shard 1/4');
+    refused({ ...OPTIONS, shard: '0/8' }, 'shard 0/8');
+    refused({ ...OPTIONS, shard: null }, 'all lines (no --shard)');
+    // A sweep of all lines (or from before --shard) is not a shard's either.
+    const whole = dbPath();
+    recordRun(whole, { lines: [1], checkpoint: { line: 1, input: 0, offset: 10 }, state: 'interrupted' });
+    assert.throws(() => plan(whole, false, [], shard), (err: Error) => err instanceof UsageError && err.message.includes('holds a sweep of all lines (no --shard) of this input; this run is of shard 0/4'));
+    assert.equal(plan(whole, true, [], shard).kind, 'sweep', '--fresh discards it');
+  });
+});
+
 describe('changed options', () => {
   test('listed as `name: before -> now` in JSON, `unset` for one the earlier run did not record, never --fresh', () => {
     const file = dbPath();
