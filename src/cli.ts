@@ -20,6 +20,7 @@ import { summaryText } from './progress/summaryText.js';
 import { VERSION } from './version.js';
 import { runQuery } from './query/runQuery.js';
 import { writeStoredBody } from './query/storedBody.js';
+import { mergeShards } from './merge/mergeShards.js';
 import type { Format } from './query/formats.js';
 import { readReport } from './report/reportData.js';
 import { reportText } from './report/reportText.js';
@@ -292,6 +293,14 @@ const bodyArgs = (y: Argv) =>
     .example('$0 body archive.db 42 > page.html', "Line 42's page, decoded")
     .example(`$0 query archive.db "SELECT line FROM results WHERE title LIKE '%404%'" --format csv`, 'Lines to look at, for a script that calls body');
 
+const mergeArgs = (y: Argv) =>
+  y
+    .positional('out', { type: 'string', demandOption: true, describe: 'The merged database (must not exist)' })
+    .positional('shards', { type: 'string', array: true, demandOption: true, describe: "The shares' databases (--shard I/N), in any order" })
+    .option('partial', { type: 'boolean', default: false, describe: 'Merge the shares given even if some are missing or unfinished, and record which' })
+    .example('$0 merge crawl.db part-*.db', 'Four shares of one sweep into crawl.db, one row per line')
+    .epilogue('The shares must have swept the same input, read the same way, out of the same N. The merged database is built as OUT.merging and renamed when whole: a merge stopped halfway can be run again.');
+
 const demoArgs = (y: Argv) =>
   y
     .option('db', { type: 'string', default: 'demo.db', coerce: last<string>(), describe: 'Database for the results (replaced if it exists)' })
@@ -338,6 +347,17 @@ const cli = yargs(hideBin(process.argv).map((a) => (a === '-' ? STDIN_TOKEN : a)
     },
   )
   .command(
+    'merge <out> <shards..>',
+    "Merge the databases of a sweep's shares (run --shard I/N) into one that reads like a single run",
+    mergeArgs,
+    (argv) => {
+      const summary = mergeShards({ out: argv.out, shards: argv.shards, partial: argv.partial });
+      process.stdout.write(`Merged ${summary.merged.length} shares (${summary.merged.join(', ')}): ${summary.rows.toLocaleString('en-US')} rows into ${argv.out}\n`);
+      if (summary.missing.length > 0) process.stdout.write(`Missing shares: ${summary.missing.join(', ')}\n`);
+      if (summary.unfinished.length > 0) process.stdout.write(`Not finished: ${summary.unfinished.join(', ')}\n`);
+    },
+  )
+  .command(
     'demo',
     'Sweep a simulated internet on loopback: 60k URLs, no network needed, then query the result',
     demoArgs,
@@ -345,7 +365,7 @@ const cli = yargs(hideBin(process.argv).map((a) => (a === '-' ? STDIN_TOKEN : a)
       process.exitCode = await demo(argv);
     },
   )
-  .demandCommand(1, 'Name a command: run, query, report, body, demo')
+  .demandCommand(1, 'Name a command: run, query, report, body, merge, demo')
   .strict()
   .help()
   .alias('h', 'help')

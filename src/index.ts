@@ -17,6 +17,7 @@ export { runQuery, type QueryOptions } from './query/runQuery.js';
 export { writeStoredBody, type BodyOptions } from './query/storedBody.js';
 export { parseSize } from './options/size.js';
 export { parseShard, shardOfHost, type Shard } from './options/shard.js';
+export { mergeShards, type MergeOptions, type MergeSummary } from './merge/mergeShards.js';
 export { readReport, type ReportData } from './report/reportData.js';
 export { reportText } from './report/reportText.js';
 export { reportHtml, writeReportHtml } from './report/reportHtml.js';

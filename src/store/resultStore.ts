@@ -36,7 +36,7 @@ export interface PreviousSweep {
 const ROWS_PER_STATEMENT = 64;
 
 /** The columns of `results` in insert order; `results_history` holds the same ones. */
-const RESULT_COLUMNS = `line, url, host, outcome, status, error_code, error_message, final_url,
+export const RESULT_COLUMNS = `line, url, host, outcome, status, error_code, error_message, final_url,
     redirects, method, attempts, remote_ip, content_type, content_length, elapsed_ms, checked_at, throttled, source,
     body_sha256, title, headers, truncated, warc_file, warc_offset, warc_length`;
 const RESULT_COLUMN_COUNT = RESULT_COLUMNS.split(',').length;
@@ -161,13 +161,13 @@ export class ResultStore {
     return row.n > 0;
   }
 
-  /** The sweep this database already holds, if any. */
   /** The database's own id, made when first asked for; kept by --fresh. */
   id(): string {
     this.db.prepare("INSERT OR IGNORE INTO about (name, value) VALUES ('id', ?)").run(randomUUID());
     return this.db.prepare("SELECT value FROM about WHERE name = 'id'").pluck().get() as string;
   }
 
+  /** The sweep this database already holds, if any. */
   previous(): PreviousSweep | null {
     const run = this.db
       .prepare(

@@ -70,7 +70,7 @@ describe('urlsweep run', () => {
     assert.deepEqual(readDb(db).rows.map((r) => r.url), ['also not a url']);
   });
 
-  test("--shard: a share's database refuses another share, and a bad I/N is a usage error", async () => {
+  test("--shard: a share's database refuses another share, a bad I/N is a usage error, and merge makes the shares one", async () => {
     const list = join(temp.dir, 'shards.txt');
     writeFileSync(list, 'not a url\nnor this\n');
     const db = join(temp.dir, 'share-0.db');
@@ -84,6 +84,17 @@ describe('urlsweep run', () => {
     const bad = await urlsweep(['run', list, '--db', db, '--shard', '2/2', ...FAST]);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--shard 2\/2: I runs from 0 to N-1 \(0 to 1\)/);
+    // The shares merged: one row per line again.
+    const out = join(temp.dir, 'shards-merged.db');
+    const missing = await urlsweep(['merge', out, db]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /shares missing: 1\/2 \(--partial merges those given\)/);
+    const second = join(temp.dir, 'share-1.db');
+    assert.equal((await urlsweep(['run', list, '--db', second, '--shard', '1/2', ...FAST])).code, 0);
+    const merged = await urlsweep(['merge', out, second, db]);
+    assert.equal(merged.code, 0, merged.stderr);
+    assert.match(merged.stdout, /^Merged 2 shares \(0\/2, 1\/2\): 2 rows into .*shards-merged\.db\n$/);
+    assert.deepEqual(readDb(out).rows.map((r) => [r.line, r.url]), [[1, 'not a url'], [2, 'nor this']]);
   });
 
   test('running a finished sweep again does nothing and says so', async () => {
