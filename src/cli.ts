@@ -354,7 +354,9 @@ const cli = yargs(hideBin(process.argv).map((a) => (a === '-' ? STDIN_TOKEN : a)
       const summary = mergeShards({ out: argv.out, shards: argv.shards, partial: argv.partial });
       process.stdout.write(`Merged ${summary.merged.length} shares (${summary.merged.join(', ')}): ${summary.rows.toLocaleString('en-US')} rows into ${argv.out}\n`);
       if (summary.missing.length > 0) process.stdout.write(`Missing shares: ${summary.missing.join(', ')}\n`);
-      if (summary.unfinished.length > 0) process.stdout.write(`Not finished: ${summary.unfinished.join(', ')}\n`);
+      for (const u of summary.unfinished) {
+        process.stdout.write(`Not finished: share ${u.shard} (lines after ${u.checkpointLine.toLocaleString('en-US')} not all swept, ${u.parked.toLocaleString('en-US')} URLs parked): their rows are not in ${argv.out}\n`);
+      }
     },
   )
   .command(

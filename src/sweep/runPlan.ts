@@ -41,6 +41,9 @@ export function planRun(
     if (redo.length > 0) throw new UsageError(`--redo needs a finished sweep to redo part of; ${store.path} holds none yet`);
     return { kind: 'sweep', from: START, earlierRows: 0, changedOptions: [], inputDone: false, startRedo: false };
   }
+  if (previous.options.partial) {
+    throw new UsageError(`${store.path} is a partial merge of a sweep's shares: finish the missing shares and merge them again`);
+  }
   const why = difference(previous.inputs, identity);
   if (why) {
     throw new UsageError(`${store.path} holds a sweep of other input (${why}); use another --db, or --fresh to discard that sweep`);

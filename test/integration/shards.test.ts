@@ -117,3 +117,42 @@ test("merged shares that stored bodies name their WARC records from the merged d
     assert.equal(await body(out), await body(from.dbPath), `line ${r.line}`);
   }
 });
+
+test('merge: shares from copies of the list at other paths, a CSV list, a share redone twice, and --partial with an unfinished share', async () => {
+  const dir = join(web.dir, 'merge-more');
+  mkdirSync(join(dir, 'a'), { recursive: true });
+  mkdirSync(join(dir, 'b'), { recursive: true });
+  const csv = ['id,site', ...Array.from({ length: 12 }, (_, i) => `${i},https://${i % 2 ? 'notfound' : 'fine'}-m${i}.test/`)].join('\n') + '\n';
+  // Each machine has its own copy of the list.
+  const copies = ['a', 'b'].map((d) => join(dir, d, 'list.csv'));
+  for (const c of copies) writeFileSync(c, csv);
+  const options = (index: number, redo: string[] = []) =>
+    simOptions(web.sim, dir, { inputs: [copies[index]!], db: join(dir, `part-${index}.db`), shard: { index, count: 2 }, column: 'site', redo });
+  for (const index of [0, 1]) await runSweep(options(index));
+  // Share 0 redoes its 404s twice: each line's earlier rows are kept, in order.
+  await runSweep(options(0, ['404']));
+  await runSweep(options(0, ['404']));
+  const out = join(dir, 'all.db');
+  const summary = mergeShards({ out, shards: [join(dir, 'part-0.db'), join(dir, 'part-1.db')], partial: false });
+  assert.equal(summary.rows, 12);
+  const db = new Database(out, { readonly: true });
+  try {
+    const redone = db.prepare("SELECT line, count(DISTINCT replaced_by) AS passes FROM results_history GROUP BY line").all() as Array<{ line: number; passes: number }>;
+    assert.ok(redone.length > 0 && redone.every((r) => r.passes === 2), JSON.stringify(redone));
+    const runs = db.prepare('SELECT options FROM runs ORDER BY id').pluck().all() as string[];
+    assert.equal(runs.length, 3, 'the two passes that replaced rows, then the merge');
+    const merged = JSON.parse(runs.at(-1)!) as Record<string, unknown>;
+    assert.deepEqual([merged.inputFormat, merged.column, merged.shard], ['csv', 'site', undefined], 'read as the shares read it; no --shard');
+  } finally {
+    db.close();
+  }
+  // Share 1 stopped with URLs parked: merged only with --partial, which says so; the result is not swept on.
+  const stopped = new Database(join(dir, 'part-1.db'));
+  stopped.exec("UPDATE runs SET state = 'interrupted'; INSERT INTO pending (seq, line, host, url) VALUES (1, 2, 'notfound-m1.test', 'https://notfound-m1.test/')");
+  stopped.close();
+  const partialOut = join(dir, 'partial.db');
+  assert.throws(() => mergeShards({ out: partialOut, shards: [join(dir, 'part-0.db'), join(dir, 'part-1.db')], partial: false }), /not finished: .*part-1\.db \(share 1\/2\)/);
+  const partial = mergeShards({ out: partialOut, shards: [join(dir, 'part-0.db'), join(dir, 'part-1.db')], partial: true });
+  assert.deepEqual(partial.unfinished, [{ shard: '1/2', parked: 1, checkpointLine: 12 }]);
+  await assert.rejects(runSweep({ ...options(1), shard: null, db: partialOut }), /is a partial merge of a sweep's shares: finish the missing shares and merge them again/);
+});
