@@ -38,7 +38,7 @@ export class WarcWriter {
     } catch (err) {
       // What was written of these records goes, so the file ends whole; nothing more is written to it.
       try {
-        // A file begun for these records is left empty (the trimming removes it).
+        // A file begun for these records is left empty (holding nothing, it is left alone).
         if (this.fd !== null) ftruncateSync(this.fd, this.name === startFile ? start : 0);
       } catch {
         // The next run's trimming cuts it then.
@@ -56,6 +56,7 @@ export class WarcWriter {
 
   private next(): void {
     this.close();
+    this.name = '';
     const { dir, prefix } = this.target;
     let serial = 0;
     for (const entry of readdirSync(dir)) serial = Math.max(serial, (warcSerial(prefix, entry) ?? -1) + 1);
