@@ -14,6 +14,7 @@ import { RESULT_COLUMNS, ResultStore } from '../store/resultStore.js';
 import { SCHEMA_VERSION } from '../store/schema.js';
 import { parseShard, type Shard } from '../options/shard.js';
 import { VERSION } from '../version.js';
+import { readAs } from '../sweep/runPlan.js';
 
 export interface MergeOptions {
   out: string;
@@ -44,7 +45,6 @@ interface ShareInfo {
 }
 
 const shardName = (s: ShareInfo): string => `${s.shard.index}/${s.shard.count}`;
-const readAs = (o: Record<string, unknown>): string => `${(o.inputFormat as string | undefined) ?? 'text'}${o.column ? ` --column ${o.column as string}` : ''}`;
 
 export function mergeShards({ out, shards, partial }: MergeOptions): MergeSummary {
   if (shards.length === 0) throw new UsageError('name the shares to merge: urlsweep merge OUT.db SHARD.db…');

@@ -50,10 +50,9 @@ export function planRun(
   }
   // What a line number is, and which field holds the URL, cannot change within a sweep (its rows, its
   // checkpoint and its parked URLs count in them). Runs from before these options read text lists.
-  const read = (o: Record<string, unknown>): string => `${(o.inputFormat as string | undefined) ?? 'text'}${o.column ? ` --column ${o.column as string}` : ''}`;
-  if (read(previous.options) !== read(options)) {
+  if (readAs(previous.options) !== readAs(options)) {
     throw new UsageError(
-      `${store.path} holds a sweep of this input read as ${read(previous.options)}; it is now read as ${read(options)}: give the same --input-format and --column, another --db, or --fresh to discard that sweep`,
+      `${store.path} holds a sweep of this input read as ${readAs(previous.options)}; it is now read as ${readAs(options)}: give the same --input-format and --column, another --db, or --fresh to discard that sweep`,
     );
   }
   // A database holds one shard's lines: another shard's (or all of them) would mix two sweeps.
@@ -78,6 +77,11 @@ export function planRun(
   }
   // An unfinished second pass (or a first pass resumed after one) has nothing left to read.
   return { kind: 'sweep', ...resumed, inputDone: previous.finishedBefore, startRedo: false };
+}
+
+/** How a run's recorded options say its input was read (`csv --column website`); runs from before these options read text. */
+export function readAs(options: Record<string, unknown>): string {
+  return `${(options.inputFormat as string | undefined) ?? 'text'}${options.column ? ` --column ${options.column as string}` : ''}`;
 }
 
 /** A run marked running whose process still lives on this machine (a crashed one left the mark behind). */
