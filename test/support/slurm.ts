@@ -1,37 +1,42 @@
 // A single-node Slurm cluster for a test, from Debian's slurm-wlm and munge: its own munge key and socket,
-// slurmctld and slurmd on free loopback ports, every file in one folder, nothing of the machine's own
-// configuration read or changed. Jobs run as the user who submits them (root here), as on a real cluster.
+// slurmctld and slurmd on loopback ports of their own, every file in one folder, nothing of the machine's
+// own configuration read or changed. Jobs run as the user who submits them (root here), as on a real cluster.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { cpus, hostname, totalmem } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 
 export interface Slurm {
-  /** The environment that aims sbatch, squeue and scontrol at this cluster. */
+  /** The environment that aims sbatch, squeue and scontrol at this cluster (and nothing of the caller's Slurm settings). */
   env: NodeJS.ProcessEnv;
-  /** A job's state as `scontrol` tells it (PENDING, RUNNING, COMPLETED, FAILED, …), one per array task. */
-  states(job: string): string[];
+  /** A job's records as `scontrol` tells them, one per array task (a pending rest of an array is one record). */
+  jobs(job: string): Array<{ state: string; reason: string }>;
   stop(): Promise<void>;
 }
 
-const DAEMONS = ['munged', 'slurmctld', 'slurmd', 'sbatch', 'scontrol'];
+const PROGRAMS = ['munged', 'slurmctld', 'slurmd', 'sbatch', 'scontrol', 'squeue', 'scancel', 'sinfo'];
+const QUICK = { encoding: 'utf8' as const, stdio: ['ignore', 'pipe', 'pipe'] as Array<'ignore' | 'pipe'>, timeout: 10_000 };
 
-/** Why Slurm cannot run here, or null when its programs are installed. */
+/** Why Slurm cannot run here, or null when it can. */
 export function slurmMissing(): string | null {
-  const missing = DAEMONS.filter((name) => !['/usr/sbin', '/usr/bin'].some((dir) => existsSync(join(dir, name))));
-  return missing.length === 0 ? null : `Slurm is not installed here (${missing.join(', ')} missing; apt-get install slurm-wlm munge, as .ci/run does)`;
+  const missing = PROGRAMS.filter((name) => !['/usr/sbin', '/usr/bin'].some((dir) => existsSync(join(dir, name))));
+  if (missing.length > 0) return `Slurm is not installed here (${missing.join(', ')} missing; apt-get install slurm-wlm munge, as .ci/run does)`;
+  // The cluster runs its daemons as the user who starts it, which Slurm allows only for root.
+  return process.getuid?.() === 0 ? null : 'a test cluster of Slurm needs root (its daemons run as the user who starts them)';
 }
 
-/** Starts the cluster in `dir`; throws, with the daemons' logs, when its node does not come up within 30 s. */
+/** Starts the cluster in `dir`; throws, with the node's state and the daemons' logs, when it does not come up within 30 s. */
 export async function startSlurm(dir: string): Promise<Slurm> {
-  for (const sub of ['munge', 'state', 'spool', 'log']) mkdirSync(join(dir, sub), { recursive: true });
-  const key = join(dir, 'munge', 'munge.key');
+  for (const sub of ['state', 'spool', 'log']) mkdirSync(join(dir, sub), { recursive: true });
+  // A socket's path has a limit of ~108 bytes: munge's lives in a short folder of its own.
+  const mungeDir = mkdtempSync('/tmp/munge-');
+  const key = join(mungeDir, 'munge.key');
   writeFileSync(key, randomBytes(128));
   chmodSync(key, 0o400);
-  const socket = join(dir, 'munge', 'munge.sock');
-  const [controllerPort, nodePort] = [await freePort(), await freePort()];
+  const socket = join(mungeDir, 'socket');
+  const [controllerPort, nodePort] = await freePorts(2);
   // slurmctld runs only where SlurmctldHost names this machine; the node is named so that nothing else is.
   const controller = hostname().split('.')[0]!;
   const conf = join(dir, 'slurm.conf');
@@ -66,13 +71,24 @@ export async function startSlurm(dir: string): Promise<Slurm> {
       'ReturnToService=2',
       // Finished jobs stay visible to scontrol for the test's length.
       'MinJobAge=600',
-      `NodeName=testnode NodeAddr=127.0.0.1 CPUs=${cpus().length} RealMemory=${Math.floor(totalmem() / 2 ** 20 / 2)} State=UNKNOWN`,
+      // The node is declared as big as the shipped jobs ask for two tasks at once (2 CPUs and 2G each),
+      // whatever this machine is: Slurm's testing option keeps a smaller machine from being marked invalid,
+      // and nothing here enforces the limits.
+      'SlurmdParameters=config_overrides',
+      'NodeName=testnode NodeAddr=127.0.0.1 CPUs=4 RealMemory=4096 State=UNKNOWN',
       'PartitionName=test Nodes=testnode Default=YES MaxTime=INFINITE State=UP',
       '',
     ].join('\n'),
   );
-  const env = { ...process.env, SLURM_CONF: conf };
+  // The caller's own Slurm settings (a login node's SBATCH_ACCOUNT, say) would aim jobs elsewhere.
+  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(SBATCH|SALLOC|SRUN|SLURM|SQUEUE|SINFO|SCONTROL)_/.test(name)));
+  env.SLURM_CONF = conf;
   const daemons: ChildProcess[] = [];
+  const killAll = () => {
+    for (const child of daemons) child.kill('SIGKILL');
+  };
+  // A test process that dies does not leave root daemons behind.
+  process.once('exit', killAll);
   const daemon = (command: string, args: string[]) => {
     // Their logs go to files (read back when the node does not come up).
     const child = spawn(command, args, { env, stdio: 'ignore' });
@@ -80,47 +96,71 @@ export async function startSlurm(dir: string): Promise<Slurm> {
     daemons.push(child);
   };
   const stop = async () => {
-    await Promise.all(
-      daemons.reverse().map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            if (child.exitCode !== null || child.signalCode !== null) return resolve();
-            child.once('exit', () => resolve());
-            child.kill('SIGTERM');
-            setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
-          }),
-      ),
-    );
+    // Jobs still running (a test that failed halfway) end with the cluster: slurmd kills their steps.
+    try {
+      execFileSync('scancel', ['--quiet', '--full', '--partition=test'], { ...QUICK, env });
+      await waitFor(() => squeue(env) === '', 10_000);
+    } catch {
+      // No controller answers: its jobs' steps end with slurmd below.
+    }
+    // The node first (it ends the steps of its jobs), then the controller, then munge.
+    for (const child of [...daemons].reverse()) {
+      if (child.exitCode !== null || child.signalCode !== null) continue;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    process.removeListener('exit', killAll);
+    rmSync(mungeDir, { recursive: true, force: true });
   };
   // munged refuses root without --force; its own socket and key keep it apart from a system munged.
-  daemon('munged', ['-F', '--force', `--socket=${socket}`, `--key-file=${key}`, `--log-file=${join(dir, 'log', 'munged.log')}`, `--pid-file=${join(dir, 'munge', 'munged.pid')}`, `--seed-file=${join(dir, 'munge', 'seed')}`]);
-  await waitFor(() => existsSync(socket), 10_000);
-  daemon('slurmctld', ['-D', '-i']);
-  daemon('slurmd', ['-D', '-N', 'testnode']);
-  const up = await waitFor(() => sinfoState(env) === 'idle', 30_000);
-  if (!up) {
+  daemon('munged', ['-F', '--force', `--socket=${socket}`, `--key-file=${key}`, `--log-file=${join(dir, 'log', 'munged.log')}`, `--pid-file=${join(mungeDir, 'pid')}`, `--seed-file=${join(mungeDir, 'seed')}`]);
+  if (await waitFor(() => existsSync(socket), 10_000)) {
+    daemon('slurmctld', ['-D', '-i']);
+    daemon('slurmd', ['-D', '-N', 'testnode']);
+  }
+  if (!(await waitFor(() => nodeState(env) === 'idle', 30_000))) {
+    // Read before stopping: what the node was, and why.
+    const state = existsSync(socket) ? `sinfo: ${nodeState(env) || 'no answer'}; ${nodeReason(env)}` : 'munged made no socket';
     await stop();
     const logs = ['munged.log', 'slurmctld.log', 'slurmd.log']
       .map((name) => join(dir, 'log', name))
       .filter(existsSync)
       .map((path) => `${path}:\n${readFileSync(path, 'utf8').split('\n').slice(-15).join('\n')}`);
-    throw new Error(`Slurm's node did not come up within 30 s (sinfo: ${sinfoState(env) || 'no answer'})\n${logs.join('\n')}`);
+    throw new Error(`Slurm's node did not come up within 30 s (${state})\n${logs.join('\n')}`);
   }
   return {
     env,
-    states: (job) => {
-      const text = execFileSync('scontrol', ['-o', 'show', 'job', job], { env, encoding: 'utf8' });
-      return [...text.matchAll(/JobState=(\S+)/g)].map((m) => m[1]!);
+    jobs: (job) => {
+      const text = execFileSync('scontrol', ['-o', 'show', 'job', job], { ...QUICK, env });
+      return text
+        .split('\n')
+        .filter((line) => line.includes('JobState='))
+        .map((line) => ({ state: /JobState=(\S+)/.exec(line)![1]!, reason: /Reason=(\S+)/.exec(line)?.[1] ?? '' }));
     },
     stop,
   };
 }
 
-function sinfoState(env: NodeJS.ProcessEnv): string {
+function squeue(env: NodeJS.ProcessEnv): string {
+  return execFileSync('squeue', ['-h', '-o', '%i'], { ...QUICK, env }).trim();
+}
+
+function nodeState(env: NodeJS.ProcessEnv): string {
   try {
-    return execFileSync('sinfo', ['-h', '-o', '%t'], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5_000 }).trim();
+    return execFileSync('sinfo', ['-h', '-o', '%t'], { ...QUICK, env }).trim();
   } catch {
     return '';
+  }
+}
+
+function nodeReason(env: NodeJS.ProcessEnv): string {
+  try {
+    return /Reason=.*/.exec(execFileSync('scontrol', ['show', 'node', 'testnode'], { ...QUICK, env }))?.[0] ?? 'no reason given';
+  } catch {
+    return 'scontrol has no answer';
   }
 }
 
@@ -133,13 +173,20 @@ async function waitFor(ready: () => boolean, ms: number): Promise<boolean> {
   return ready();
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
+/** Ports free on loopback now, distinct: every listener is held until all are chosen. */
+async function freePorts(count: number): Promise<number[]> {
+  const servers: Server[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const server = createServer();
+      servers.push(server);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', resolve);
+      });
+    }
+    return servers.map((s) => (s.address() as { port: number }).port);
+  } finally {
+    await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  }
 }
