@@ -62,7 +62,7 @@ test('the Slurm array job and its merge, run as Slurm runs them: every task a sh
     assert.deepEqual(readDb(join(results, 'crawl.db')).rows.map((r) => r.line), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
     // The array's size is the number of shares the script gives --shard.
     const script = readFileSync(join(ROOT, 'deploy/slurm/sweep.sbatch'), 'utf8');
-    assert.match(script, /#SBATCH --array=0-63%8/);
+    assert.match(script, /#SBATCH --array=0-31%8/);
     assert.match(script, /--shard "\$\{SLURM_ARRAY_TASK_ID\}\/\$\{SHARES\}"/);
   } finally {
     temp.remove();
