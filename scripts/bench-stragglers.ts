@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { SweepOptions } from '../src/options/sweepOptions.js';
 import { shardOfHost } from '../src/options/shard.js';
-import { seededRandom } from '../src/util/seededRandom.js';
+import { shuffled } from '../src/util/seededRandom.js';
 import { measure, serve, type ServerProcess } from './lib/children.js';
 import { removeDatabase, writeLines } from './lib/files.js';
 import { median } from './lib/stats.js';
@@ -77,12 +77,7 @@ function hostsInOrder(giants: number): Array<{ name: string; urls: number }> {
     ...Array.from({ length: SMALL_HOSTS }, (_, h) => ({ name: `small-${h}.skew.test`, urls: SMALL_URLS })),
     ...Array.from({ length: giants }, (_, h) => ({ name: `giant-${h}.skew.test`, urls: GIANT_URLS })),
   ];
-  const random = seededRandom(13);
-  for (let i = hosts.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [hosts[i], hosts[j]] = [hosts[j]!, hosts[i]!];
-  }
-  return hosts;
+  return shuffled(hosts, 13);
 }
 
 /** N shares run on the machines in index order, each machine taking the next when it is free. */

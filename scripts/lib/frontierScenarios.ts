@@ -4,7 +4,7 @@
 // internet's (blackhole, refused, throttle: 5 requests/s, 429 + Retry-After: 1 past that).
 import { join } from 'node:path';
 import type { SweepOptions } from '../../src/options/sweepOptions.js';
-import { seededRandom } from '../../src/util/seededRandom.js';
+import { shuffled } from '../../src/util/seededRandom.js';
 import type { SweepMeasure } from '../processes/sweep.js';
 import { median } from './stats.js';
 
@@ -47,16 +47,6 @@ const PER_HOST = 8;
 /** What a default sweep waits for a host that drops packets: one connect timeout. */
 const CONNECT_TIMEOUT_S = 10;
 const THROTTLE_PER_S = 5;
-
-function shuffled<T>(items: T[], seed: number): T[] {
-  const random = seededRandom(seed);
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
 
 export async function frontierScenarios(only: Set<string>, s: FrontierSetup): Promise<FrontierRow[]> {
   const rows: FrontierRow[] = [];
