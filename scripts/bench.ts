@@ -5,7 +5,7 @@
 // Then the frontier's scenarios (scripts/lib/frontierScenarios.ts): host-sorted against shuffled, dead hosts,
 // rate-limited hosts, each against its ideal.
 // Usage: node dist/scripts/bench.js [--rounds 1] [--size 1]
-//          [--only keepalive,keepalive-spread,manyhosts,latency,tls,scale,sorted,deadhosts,ratelimited]
+//          [--only keepalive,keepalive-spread,manyhosts,latency,tls,scale,sorted,bighost,deadhosts,ratelimited]
 //          (deadhosts-n: --host-errors 3, 8, 16; scale-mixed: the scale run with its hosts interleaved, not sorted)
 //                                   [--tools urlsweep,undici,urlsweep-1t,fetch]
 //   --size scales every list (0.1 for a quick look); --rounds > 1 gives medians of that many rounds.
@@ -26,7 +26,7 @@ import { removeDatabase, writeLines } from './lib/files.js';
 const { values } = parseArgs({
   options: {
     rounds: { type: 'string', default: '1' },
-    only: { type: 'string', default: 'keepalive,keepalive-spread,manyhosts,latency,tls,scale,sorted,deadhosts,ratelimited' },
+    only: { type: 'string', default: 'keepalive,keepalive-spread,manyhosts,latency,tls,scale,sorted,bighost,deadhosts,ratelimited' },
     size: { type: 'string', default: '1' },
     tools: { type: 'string', default: 'urlsweep,undici,urlsweep-1t,fetch' },
   },

@@ -75,8 +75,9 @@ export class Host {
   readonly resumes: Array<(granted: boolean) => void> = [];
   /** URLs not started yet. */
   readonly jobs = new Fifo<Job>();
-  /** Scheduler bookkeeping: in its ready line; a wake-up timer; what the coordinator was last told. */
+  /** Scheduler bookkeeping: in its ready line, in its line of big hosts; a wake-up timer; what the coordinator was last told. */
   listed = false;
+  listedFirst = false;
   timer: NodeJS.Timeout | null = null;
   reported: number;
   reportedDown = false;
@@ -93,6 +94,20 @@ export class Host {
 
   get waiting(): number {
     return this.resumes.length + this.jobs.length;
+  }
+
+  /**
+   * It had more URLs here than it may run at once, and has not run out since: its own pace, not the
+   * thread's slots, decides when they end. (The coordinator keeps a host with URLs to spare at its quota
+   * here, at least twice --per-host; a host of --per-host URLs or fewer is never big.)
+   */
+  big = false;
+
+  /** Whether it is big now (it stays so until its line is empty, so that its last URLs do not wait a round). */
+  noteSize(): boolean {
+    if (this.waiting === 0) this.big = false;
+    else if (this.active + this.waiting > Math.floor(this.window)) this.big = true;
+    return this.big;
   }
 
   /** Milliseconds until its next request may start: 0 now; Infinity while its window is full or it is down. */

@@ -1,8 +1,13 @@
 // Decides which request starts next in one worker thread: at most `concurrency` in flight, and for each
 // host what its standing allows (workers/host.ts: window, pace, pause, down). Every request of a URL
 // takes a turn on the host it goes to — the first one, a retry, the GET after a HEAD, each redirect hop —
-// so a redirect's target is held to the same limits. Hosts with work take turns round-robin; a host that
-// must wait (paced, paused) is woken by a timer and holds no slot meanwhile, and neither do its URLs.
+// so a redirect's target is held to the same limits. Hosts with work take turns round-robin, big ones
+// first (more URLs here than their window, until they run out: Host.big): a big host's --per-host pace
+// is what sets the end of a sweep, so it keeps its window full while small hosts fill the other slots,
+// instead of waiting a turn behind every small host and running alone at the end (BENCHMARKS.md
+// section 7: 27 s → 16 s, ideal 12.7). Not under --rate: the sweep's pace is then its end whatever the
+// order, and big hosts would take every start. A host that must wait (paced, paused) is woken by a timer
+// and holds no slot meanwhile, and neither do its URLs.
 import type { HostReport, Job, ResultRow } from '../src/messages.js';
 import { hostDownRow, internalErrorRow } from '../src/result/row.js';
 import { Host, type HostPolicy, type Signal } from './host.js';
@@ -24,6 +29,8 @@ export class Scheduler {
   /** Idle hosts, least recently used first (a Set keeps insertion order). */
   private readonly idleHosts = new Set<Host>();
   private readonly ready = new Fifo<Host>();
+  /** Big hosts with work here: they take turns before those in `ready`. */
+  private readonly first = new Fifo<Host>();
   /** Requests in flight. */
   private active = 0;
   /** URLs taken and not answered yet: running, or waiting to start. */
@@ -157,15 +164,25 @@ export class Scheduler {
 
   private list(host: Host): void {
     this.idleHosts.delete(host);
-    if (host.listed) return;
-    host.listed = true;
-    this.ready.push(host);
+    // A host that grows big while in `ready` (or small while in `first`) is in both lines for a while:
+    // an entry that finds it with nothing to start, or its window full, is dropped; one that finds it
+    // with work takes a turn.
+    const big = host.noteSize() && this.pace === null;
+    if (big && !host.listedFirst) {
+      host.listedFirst = true;
+      this.first.push(host);
+    } else if (!big && !host.listed) {
+      host.listed = true;
+      this.ready.push(host);
+    }
   }
 
   private pump(): void {
-    while (this.active < this.concurrency && this.ready.length > 0) {
-      const host = this.ready.shift()!;
-      host.listed = false;
+    while (this.active < this.concurrency && this.first.length + this.ready.length > 0) {
+      const line = this.first.length > 0 ? this.first : this.ready;
+      const host = line.shift()!;
+      if (line === this.first) host.listedFirst = false;
+      else host.listed = false;
       if (host.waiting === 0) continue;
       const now = performance.now();
       const wait = host.wait(now);
@@ -176,9 +193,10 @@ export class Scheduler {
       }
       const paced = this.pace?.tryTake() ?? 0;
       if (paced > 0) {
-        // Back to the head of the line, and everyone waits for the sweep's next slot.
-        this.ready.unshift(host);
-        host.listed = true;
+        // Back to the head of its line, and everyone waits for the sweep's next slot.
+        line.unshift(host);
+        if (line === this.first) host.listedFirst = true;
+        else host.listed = true;
         this.paceTimer ??= setTimeout(() => {
           this.paceTimer = null;
           this.pump();
@@ -190,6 +208,7 @@ export class Scheduler {
       if (resume) resume(true);
       else this.startJob(host);
       if (host.waiting > 0) this.list(host);
+      else host.noteSize();
     }
   }
 

@@ -92,6 +92,26 @@ export async function frontierScenarios(only: Set<string>, s: FrontierSetup): Pr
       runs: await run('sorted', [{ variant: 'shuffled', list: mixed }, { variant: 'host-sorted', list: sorted }]),
     });
   }
+  if (only.has('bighost')) {
+    // One host with as much work as all the others together can do in the same time: its --per-host pace
+    // is the sweep's end unless it keeps its window full from the moment it is read.
+    const bigUrls = scaled(1_000);
+    // Small hosts of --per-host URLs: never more at their thread than their window, never "big".
+    const small = Array.from({ length: scaled(8_000) * 8 }, (_, i) => `http://site-${Math.floor(i / 8)}.small.test:${s.delayPort}/p${i % 8}`);
+    const big = Array.from({ length: bigUrls }, (_, i) => `http://big.giant.test:${s.delayPort}/p${i}`);
+    const total = small.length + big.length;
+    const what = `${total.toLocaleString('en-US')} URLs: one host of ${bigUrls.toLocaleString('en-US')} and ${(small.length / 8).toLocaleString('en-US')} of 8, grouped by host, 100 ms answers, -c ${CONCURRENCY} --per-host ${PER_HOST}`;
+    console.log(`\nbighost: ${what}`);
+    const first = await s.writeLines(join(s.work, 'bighost-first.txt'), [...big, ...small]);
+    const last = await s.writeLines(join(s.work, 'bighost-last.txt'), [...small, ...big]);
+    // The slots' work, or the big host's URLs one window at a time. (Placed last, it cannot start before
+    // the reader reaches it: that variant's bound is later, by the time the small hosts take to read.)
+    const idealSeconds = Math.max((total * LATENCY_S) / CONCURRENCY, (bigUrls * LATENCY_S) / PER_HOST);
+    rows.push({
+      name: 'bighost', what, idealSeconds, ideal: 'max(slot-seconds / concurrency, the big host × latency / per-host)',
+      runs: await run('bighost', [{ variant: 'big first', list: first }, { variant: 'big last', list: last }]),
+    });
+  }
   if (only.has('deadhosts') || only.has('deadhosts-n')) {
     const perHost = scaled(300);
     const urls: string[] = [];

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Scheduler, TurnRefused } from '../../workers/scheduler.js';
+import { SharedPace } from '../../workers/pace.js';
 import type { Host, HostPolicy, Signal } from '../../workers/host.js';
 import type { HostReport, Job, ResultRow } from '../../src/messages.js';
 
@@ -89,6 +90,37 @@ test('per-thread and per-host caps hold', async () => {
   await drained(s);
   assert.equal(peak, 5);
   assert.equal(hostPeak, 2);
+});
+
+test('a big host (more URLs than its window) keeps its window full while small hosts take the other slots', async () => {
+  // 4 slots, 2 per host. Twenty small hosts of two URLs come first, then one of eight: round-robin alone
+  // would start the big host after the twenty and leave it running alone at the end; its pace, not the
+  // thread's slots, decides when its URLs end, so it goes first and keeps two in flight throughout.
+  const { s, starts } = scheduler(4, policy({ perHost: 2 }), () => ANSWER, 10);
+  const small = Array.from({ length: 40 }, (_, i) => job(i + 1, `small-${Math.floor(i / 2)}.test`));
+  s.add([...small, ...Array.from({ length: 8 }, (_, i) => job(100 + i, 'big.test'))]);
+  await drained(s);
+  // Two slots of every four are the big host's until it is done (its last two included), the other two
+  // the small hosts' in turn; the thread never runs more than four.
+  const big = starts.flatMap((x, i) => (x.host === 'big.test' ? [i] : []));
+  assert.deepEqual(big, [0, 1, 4, 5, 8, 9, 12, 13]);
+  assert.equal(starts.length, 48);
+  assert.ok(starts.every((x) => x.alongside < 4));
+});
+
+test('under --rate big hosts do not go first: the sweep\'s pace is its end whatever the order', async () => {
+  // 200 starts a second for the whole sweep: a big host's window is never full, so going first would
+  // give it every start while the small hosts waited for all of it.
+  const starts: string[] = [];
+  const s: Scheduler = new Scheduler(4, policy({ perHost: 2 }), new SharedPace(SharedPace.buffer(), 200), async (j, first) => {
+    starts.push(j.host);
+    await null;
+    s.release(first, ANSWER);
+    return row(j);
+  }, () => {}, () => {});
+  s.add([job(1, 'small-1.test'), job(2, 'small-2.test'), ...Array.from({ length: 8 }, (_, i) => job(100 + i, 'big.test'))]);
+  await drained(s);
+  assert.deepEqual(starts.slice(0, 3), ['small-1.test', 'small-2.test', 'big.test'], 'turns in the order the hosts came');
 });
 
 test('a URL that waits for its next turn holds no slot: other URLs run meanwhile', async () => {
