@@ -58,8 +58,12 @@ mkdirSync(work, { recursive: true });
 
 interface ShareRun {
   index: number;
+  /** Which machine ran it (0: the first; the slow one in `slow-machine`). */
+  machine: number;
   startS: number;
   seconds: number;
+  /** Of `seconds`, the time outside the sweep itself: the process, its threads, opening the database. */
+  outsideS: number;
   urls: number;
 }
 
@@ -80,22 +84,47 @@ function hostsInOrder(giants: number): Array<{ name: string; urls: number }> {
   return shuffled(hosts, 13);
 }
 
+/** Every URL answered 200: a sweep that lost its origin would otherwise still count its rows. */
+function checkAnswered(what: string, m: SweepMeasure, expected: number): void {
+  if (m.urls !== expected || (m.byStatusClass['2xx'] ?? 0) !== expected) {
+    throw new Error(`${what}: ${m.urls} rows, ${m.byStatusClass['2xx'] ?? 0} answered 2xx, of ${expected} URLs (${JSON.stringify(m.byOutcome)})`);
+  }
+}
+
 /** N shares run on the machines in index order, each machine taking the next when it is free. */
-async function sweepInShares(count: number, machines: number[], base: Partial<SweepOptions>): Promise<{ makespan: number; shares: ShareRun[] }> {
+async function sweepInShares(
+  count: number,
+  machines: number[],
+  base: Partial<SweepOptions>,
+  expected: (index: number) => number,
+): Promise<{ makespan: number; shares: ShareRun[] }> {
   const t0 = performance.now();
   const shares: ShareRun[] = [];
   let next = 0;
-  const machine = async (concurrency: number) => {
-    while (next < count) {
+  // A share that fails stops the others (their processes killed), and that failure is what is thrown.
+  const stop = new AbortController();
+  let firstFailure: unknown = null;
+  const machine = async (concurrency: number, machineIndex: number) => {
+    while (next < count && !stop.signal.aborted) {
       const index = next++;
       const db = join(work, `share-${index}.db`);
       const start = performance.now();
-      const m = await measure<SweepMeasure>('sweep.js', { ...base, concurrency, db, fresh: true, shard: { index, count } });
-      shares.push({ index, startS: (start - t0) / 1000, seconds: (performance.now() - start) / 1000, urls: m.urls });
+      const m = await measure<SweepMeasure>('sweep.js', { ...base, concurrency, db, fresh: true, shard: { index, count } }, stop.signal);
+      const seconds = (performance.now() - start) / 1000;
+      checkAnswered(`share ${index}/${count}`, m, expected(index));
+      shares.push({ index, machine: machineIndex, startS: (start - t0) / 1000, seconds, outsideS: seconds - m.elapsedMs / 1000, urls: m.urls });
       removeDatabase(db);
     }
   };
-  await Promise.all(machines.slice(0, count).map(machine));
+  await Promise.all(
+    machines.slice(0, count).map((concurrency, i) =>
+      machine(concurrency, i).catch((err: unknown) => {
+        firstFailure ??= err;
+        stop.abort();
+      }),
+    ),
+  );
+  if (firstFailure !== null) throw firstFailure;
   return { makespan: (performance.now() - t0) / 1000, shares: shares.sort((a, b) => a.index - b.index) };
 }
 
@@ -117,6 +146,12 @@ async function runScenario(s: Scenario, resolver: string, port: number): Promise
       `) = ${ideal.toFixed(1)} s`,
   );
   const base = { inputs: [list], resolvers: [resolver], perHost: PER_HOST, threads: 1 };
+  // Each share's URLs, as the sweep routes them (every line of this list has a host).
+  const shareSizes = (count: number): number[] => {
+    const sizes = Array<number>(count).fill(0);
+    for (const url of urls) sizes[shardOfHost(new URL(url).hostname, count)]!++;
+    return sizes;
+  };
 
   const figures = new Map<string, Figures[]>();
   const keep = (key: string, f: Figures) => figures.set(key, [...(figures.get(key) ?? []), f]);
@@ -124,14 +159,16 @@ async function runScenario(s: Scenario, resolver: string, port: number): Promise
     // Alternated within a round, so that the machine's mood of the moment falls on every variant alike.
     const started = performance.now();
     const one = await measure<SweepMeasure>('sweep.js', { ...base, concurrency: slots, db: join(work, 'one.db'), fresh: true });
-    removeDatabase(join(work, 'one.db'));
     const oneSeconds = (performance.now() - started) / 1000;
+    removeDatabase(join(work, 'one.db'));
+    checkAnswered('one machine', one, urls.length);
     keep('one', { makespan: oneSeconds, slowest: oneSeconds, mean: oneSeconds, giantsLast: null });
-    console.log(`  round ${round} one machine at -c ${slots}: ${oneSeconds.toFixed(1)} s (${one.urls} URLs)`);
+    console.log(
+      `  round ${round} one machine at -c ${slots}: ${oneSeconds.toFixed(1)} s (${one.urls} URLs; first tenth ${one.firstTenthRate?.toFixed(0)} URLs/s, last ${one.lastTenthRate?.toFixed(0)})`,
+    );
     for (const count of SHARE_COUNTS) {
-      const { makespan, shares } = await sweepInShares(count, s.machines, base);
-      const swept = shares.reduce((sum, x) => sum + x.urls, 0);
-      if (swept !== urls.length) throw new Error(`${count} shares swept ${swept} URLs of ${urls.length}`);
+      const sizes = shareSizes(count);
+      const { makespan, shares } = await sweepInShares(count, s.machines, base, (index) => sizes[index]!);
       const mean = shares.reduce((sum, x) => sum + x.seconds, 0) / shares.length;
       const slowest = shares.reduce((a, b) => (b.seconds > a.seconds ? b : a));
       const holdsGiant = new Set(giants.map((name) => shardOfHost(name, count)));
@@ -139,16 +176,19 @@ async function runScenario(s: Scenario, resolver: string, port: number): Promise
       const giantsLast = giantStarts.length > 0 ? Math.max(...giantStarts) : null;
       keep(String(count), { makespan, slowest: slowest.seconds, mean, giantsLast });
       const giantsIn = giants.filter((name) => shardOfHost(name, count) === slowest.index).length;
+      const last = shares.reduce((a, b) => (b.startS + b.seconds > a.startS + a.seconds ? b : a));
+      const outside = shares.reduce((sum, x) => sum + x.outsideS, 0) / shares.length;
       console.log(
-        `  round ${round} N=${String(count).padEnd(3)} makespan ${makespan.toFixed(1)} s  shares: mean ${mean.toFixed(1)} s, slowest ${slowest.seconds.toFixed(1)} s ` +
-          `(share ${slowest.index}: ${slowest.urls} URLs${giants.length > 0 ? `, ${giantsIn} giant hosts` : ''}), ${(slowest.seconds / mean).toFixed(2)}× the mean` +
+        `  round ${round} N=${String(count).padEnd(3)} makespan ${makespan.toFixed(1)} s  shares: mean ${mean.toFixed(1)} s (${outside.toFixed(2)} s of it outside the sweep), slowest ${slowest.seconds.toFixed(1)} s ` +
+          `(share ${slowest.index}: ${slowest.urls} URLs${giants.length > 0 ? `, ${giantsIn} giant hosts` : ''}), ${(slowest.seconds / mean).toFixed(2)}× the mean; ` +
+          `the last to end: share ${last.index} on machine ${last.machine}` +
           (giantsLast === null ? '' : `; last share with a giant started at ${giantsLast.toFixed(1)} s`),
       );
     }
   }
 
   console.log(`\n${s.name}: medians of ${ROUNDS} round(s), ${s.machines.length} machines, ideal ${ideal.toFixed(1)} s`);
-  const head = ['shares', 'slowest s', 'mean s', 'slowest/mean', 'makespan s', 'vs ideal', 'vs one machine', ...(giants.length > 0 ? ['last giant starts s'] : [])];
+  const head = ['shares', 'slowest s', 'mean s', 'slowest/mean', 'makespan s', 'vs ideal', 'vs one machine', ...(giants.length > 0 ? ['last giant share starts s'] : [])];
   const oneMedian = median(figures.get('one')!.map((f) => f.makespan));
   const table = ['one', ...SHARE_COUNTS.map(String)].map((key) => {
     const f = figures.get(key)!;

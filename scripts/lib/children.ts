@@ -8,9 +8,10 @@ import { fileURLToPath } from 'node:url';
 
 const processes = fileURLToPath(new URL('../processes/', import.meta.url));
 
-/** Runs a measuring process (sweep.js, baselinePool.js) to its end; returns the JSON line it prints last. */
-export async function measure<T>(script: string, config: object): Promise<T> {
-  const proc = spawn(process.execPath, [join(processes, script), JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** Runs a measuring process (sweep.js, baselinePool.js) to its end; returns the JSON line it prints last. `signal` kills it. */
+export async function measure<T>(script: string, config: object, signal?: AbortSignal): Promise<T> {
+  const proc = spawn(process.execPath, [join(processes, script), JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'inherit'], signal });
+  proc.on('error', () => {}); // an abort: `once` below rejects with it
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d));
   const [code] = (await once(proc, 'exit')) as [number];

@@ -83,7 +83,7 @@ test('under a real Slurm: the array job sweeps six shares, the merge after it eq
     };
     assert.ok(new Set(whole.rows.map((r) => r.outcome)).size >= 3 && whole.rows.some((r) => r.status === 404), 'answers, 404s, failures among them');
 
-    // As a user submits it, with a smaller array than the shipped 64 (sbatch's options over the script's).
+    // As a user submits it, with a smaller array than the shipped 32 (sbatch's options over the script's).
     const results = join(temp.dir, 'results');
     const jobs = submit(results, `0-${SHARES - 1}%2`);
     const [tasks, merge] = await settle(jobs.sweep, jobs.merge);
