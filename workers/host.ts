@@ -75,6 +75,12 @@ export class Host {
   readonly resumes: Array<(granted: boolean) => void> = [];
   /** URLs not started yet. */
   readonly jobs = new Fifo<Job>();
+  /**
+   * It had more URLs here than it may run at once, and has not run out since: its own pace, not the
+   * thread's slots, decides when they end. (The coordinator keeps a host with URLs to spare at its quota
+   * here, at least twice --per-host; a host of --per-host URLs or fewer is never big.)
+   */
+  big = false;
   /** Scheduler bookkeeping: in its ready line, in its line of big hosts; a wake-up timer; what the coordinator was last told. */
   listed = false;
   listedFirst = false;
@@ -95,13 +101,6 @@ export class Host {
   get waiting(): number {
     return this.resumes.length + this.jobs.length;
   }
-
-  /**
-   * It had more URLs here than it may run at once, and has not run out since: its own pace, not the
-   * thread's slots, decides when they end. (The coordinator keeps a host with URLs to spare at its quota
-   * here, at least twice --per-host; a host of --per-host URLs or fewer is never big.)
-   */
-  big = false;
 
   /** Whether it is big now (it stays so until its line is empty, so that its last URLs do not wait a round). */
   noteSize(): boolean {
