@@ -14,6 +14,7 @@ import { ProxyRoute } from '../../workers/proxyRoute.js';
 import { row, sweepLines, tempDir } from '../support/simSweep.js';
 import { makeCerts } from '../../src/sim/certs.js';
 import { startConnectProxy, type ConnectProxy } from '../support/connectProxy.js';
+import { freePorts } from '../support/freePorts.js';
 
 test('proxy settings: --proxy over the environment, lower case over upper case, none, and plain errors', () => {
   const env = { HTTPS_PROXY: 'http://upper:1', https_proxy: 'http://lower:2', HTTP_PROXY: 'proxy.corp:3128', NO_PROXY: 'a.test, .b.test' };
@@ -105,7 +106,7 @@ test('a target the proxy cannot connect to in time ends as a connect timeout, sa
 });
 
 test('a proxy that cannot be reached is proxy_error for every URL, never the targets’ connect_refused', async () => {
-  const closed = await freePort();
+  const [closed] = await freePorts(1);
   const urls = Array.from({ length: 12 }, (_, i) => `http://fine-lonely.test/${i}`);
   const result = await sweepLines(sim, temp.dir, urls, { db: `${temp.dir}/unreachable.db`, proxy: `http://127.0.0.1:${closed}`, hostErrors: 2, retries: 0 });
   for (const u of urls) {
@@ -245,10 +246,3 @@ test('--connect-timeout holds for the proxy, its answer and TLS with the target 
   assert.ok(r.elapsed_ms! >= 1_400 && r.elapsed_ms! < 2_300, `ended after ${r.elapsed_ms} ms: one 1.5 s budget, not one per stage`);
 });
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}

@@ -4,9 +4,10 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { waitFor as waitUntil } from './cli.js';
+import { freePorts } from './freePorts.js';
 
 export interface Slurm {
   /** The environment that aims sbatch, squeue and scontrol at this cluster (and nothing of the caller's Slurm settings). */
@@ -164,29 +165,10 @@ function nodeReason(env: NodeJS.ProcessEnv): string {
   }
 }
 
-async function waitFor(ready: () => boolean, ms: number): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (ready()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  return ready();
-}
-
-/** Ports free on loopback now, distinct: every listener is held until all are chosen. */
-async function freePorts(count: number): Promise<number[]> {
-  const servers: Server[] = [];
-  try {
-    for (let i = 0; i < count; i++) {
-      const server = createServer();
-      servers.push(server);
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(0, '127.0.0.1', resolve);
-      });
-    }
-    return servers.map((s) => (s.address() as { port: number }).port);
-  } finally {
-    await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  }
+/** Whether `ready` holds within `ms` (polled). */
+function waitFor(ready: () => boolean, ms: number): Promise<boolean> {
+  return waitUntil(ready, ms, '').then(
+    () => true,
+    () => false,
+  );
 }
